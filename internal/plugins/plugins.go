@@ -1,0 +1,10 @@
+// Package plugins imports every component the ledgerflow binary ships, so that the binary and
+// tests that build streams get the same set. Importing it registers them in the global
+// Benthos environment.
+package plugins
+
+import (
+	// The Benthos core components (no Kafka, no Parquet: those are ours).
+	_ "github.com/redpanda-data/benthos/v4/public/components/io"
+	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
+)

@@ -1,0 +1,72 @@
+package schemas
+
+import "testing"
+
+func TestEmbeddedContractsParse(t *testing.T) {
+	for _, name := range []string{"customers", "accounts", "transactions"} {
+		tbl, err := Load(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(tbl.PrimaryKey) == 0 {
+			t.Errorf("%s: no primary key", name)
+		}
+	}
+	tx, _ := Load("transactions")
+	amt := tx.Column("amount")
+	if amt == nil || amt.SQL.Kind != KindDecimal || amt.SQL.Precision != 18 || amt.SQL.Scale != 2 || amt.IsNullable() {
+		t.Fatalf("transactions.amount must be NOT NULL DECIMAL(18,2), got %+v", amt)
+	}
+	if tx.Partition == nil || tx.Partition.Column != "event_date" {
+		t.Fatalf("transactions must be partitioned by event_date, got %+v", tx.Partition)
+	}
+}
+
+func TestParseSQLType(t *testing.T) {
+	cases := map[string]SQLType{
+		"DECIMAL(18,2)":     {Kind: KindDecimal, Precision: 18, Scale: 2},
+		"decimal":           {Kind: KindDecimal, Precision: 10},
+		"DATETIME(3)":       {Kind: KindDateTime, Scale: 3},
+		"INT UNSIGNED":      {Kind: KindInt, Unsigned: true},
+		"TINYINT(1)":        {Kind: KindTinyInt, Length: 1},
+		"BIT(1)":            {Kind: KindBool, Length: 1},
+		"BIT(12)":           {Kind: KindBit, Length: 12},
+		"CHAR(3)":           {Kind: KindChar, Length: 3},
+		"ENUM('a','it''s')": {Kind: KindEnum, Values: []string{"a", "it's"}},
+	}
+	for in, want := range cases {
+		got, err := ParseSQLType(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if got.Kind != want.Kind || got.Precision != want.Precision || got.Scale != want.Scale ||
+			got.Length != want.Length || got.Unsigned != want.Unsigned || len(got.Values) != len(want.Values) {
+			t.Errorf("%s: got %+v want %+v", in, got, want)
+		}
+		for i := range want.Values {
+			if got.Values[i] != want.Values[i] {
+				t.Errorf("%s: member %d = %q want %q", in, i, got.Values[i], want.Values[i])
+			}
+		}
+	}
+	for _, bad := range []string{"", "DECIMAL(70,2)", "DECIMAL(5,6)", "FOO", "DATETIME(7)", "ENUM()", "INT WIDE"} {
+		if _, err := ParseSQLType(bad); err == nil {
+			t.Errorf("%q: expected an error", bad)
+		}
+	}
+}
+
+func TestParseRejectsBadContracts(t *testing.T) {
+	bad := []string{
+		"table: x\ncolumns: []\n",
+		"table: x\nprimary_key: [id]\ncolumns:\n  - {name: id, type: INT}\n",
+		"table: x\ncolumns:\n  - {name: id, type: INT}\n  - {name: ID, type: INT}\n",
+		"table: x\nunknown: 1\ncolumns:\n  - {name: id, type: INT}\n",
+		"table: x\npartition: {column: d, source: id, transform: day}\ncolumns:\n  - {name: id, type: INT}\n",
+	}
+	for _, b := range bad {
+		if _, err := Parse([]byte(b)); err == nil {
+			t.Errorf("expected an error for:\n%s", b)
+		}
+	}
+}
