@@ -7,4 +7,7 @@ import (
 	// The Benthos core components (no Kafka, no Parquet: those are ours).
 	_ "github.com/redpanda-data/benthos/v4/public/components/io"
 	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
+
+	// LedgerFlow components.
+	_ "github.com/ledgerflow/ledgerflow/metrics"
 )

@@ -1,0 +1,161 @@
+package tests
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestListShowsOurComponents(t *testing.T) {
+	out, code := run(t, "", time.Minute, nil, "list", "--format", "json")
+	if code != 0 {
+		t.Fatalf("list failed (%d):\n%s", code, out)
+	}
+	for _, name := range []string{`"prometheus"`, `"bloblang"`, `"file"`} {
+		if !strings.Contains(out, name) {
+			t.Errorf("ledgerflow list does not show %s", name)
+		}
+	}
+}
+
+func TestDocsRendersMarkdownForOurComponents(t *testing.T) {
+	dir := t.TempDir()
+	out, code := run(t, "", time.Minute, nil, "docs", "--out", dir)
+	if code != 0 {
+		t.Fatalf("docs failed (%d):\n%s", code, out)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "metrics", "prometheus.md"))
+	if err != nil {
+		t.Fatalf("no page for the prometheus exporter: %v\n%s", err, out)
+	}
+	for _, want := range []string{"# prometheus (metrics)", "### `prefix`", "```yaml"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("prometheus.md lacks %q:\n%s", want, page)
+		}
+	}
+	index, _ := os.ReadFile(filepath.Join(dir, "README.md"))
+	if !strings.Contains(string(index), "[prometheus](metrics/prometheus.md)") {
+		t.Errorf("index does not link the page:\n%s", index)
+	}
+}
+
+// TestPrometheusEndpointIsValid runs a pipeline with no metrics block (prometheus is the
+// default) and checks /metrics with promtool, an independent parser of the exposition format.
+func TestPrometheusEndpointIsValid(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (Debian package prometheus; .ci/run installs it)")
+	}
+	port := freePort(t)
+	cfg := writeFile(t, filepath.Join(t.TempDir(), "gen.yaml"), `
+http:
+  address: 127.0.0.1:${PORT}
+input:
+  generate:
+    interval: 1ms
+    mapping: 'root = {"n": counter()}'
+output:
+  drop: {}
+`)
+	cmd := exec.Command(binary, "-c", cfg)
+	cmd.Env = append(os.Environ(), "PORT="+itoa(port))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	var body string
+	for i := 0; i < 100; i++ {
+		resp, err := http.Get("http://127.0.0.1:" + itoa(port) + "/metrics")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+			if strings.Contains(body, "output_sent") {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(body, "input_received") || !strings.Contains(body, "output_sent") {
+		t.Fatalf("/metrics lacks pipeline metrics:\n%.2000s", body)
+	}
+	check := exec.Command(promtool, "check", "metrics")
+	check.Stdin = strings.NewReader(body)
+	out, err := check.CombinedOutput()
+	// promtool exits 3 for lint warnings (e.g. help text style) and 1 for parse errors.
+	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() != 3 {
+		t.Fatalf("promtool rejects /metrics: %v\n%s", err, out)
+	}
+}
+
+func TestStreamsModeRunsSeveralConfigs(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a", "b"} {
+		writeFile(t, filepath.Join(dir, name+".yaml"), `
+input:
+  generate:
+    count: 3
+    interval: ""
+    mapping: 'root = {"stream": "`+name+`", "n": counter()}'
+output:
+  file:
+    path: `+filepath.Join(dir, name+".out")+`
+    codec: lines
+`)
+	}
+	// Streams mode keeps serving after its streams end, so it runs in the background.
+	cmd := exec.Command(binary, "streams", "--no-api", "a.yaml", "b.yaml")
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	for _, name := range []string{"a", "b"} {
+		waitForLines(t, filepath.Join(dir, name+".out"), 3)
+	}
+}
+
+func waitForLines(t *testing.T, path string, n int) {
+	t.Helper()
+	var got []byte
+	for i := 0; i < 100; i++ {
+		got, _ = os.ReadFile(path)
+		if strings.Count(string(got), "\n") >= n {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: want %d lines, got:\n%s", path, n, got)
+}
+
+func TestEnvInterpolationWithDefaults(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "env.yaml"), `
+input:
+  generate:
+    count: 1
+    interval: ""
+    mapping: 'root = "${GREETING:hello}"'
+output:
+  file:
+    path: ${OUT_FILE:/nonexistent}
+    codec: lines
+`)
+	outFile := filepath.Join(dir, "out.txt")
+	out, code := run(t, dir, time.Minute, []string{"OUT_FILE=" + outFile}, "-c", cfg)
+	if code != 0 {
+		t.Fatalf("run failed (%d):\n%s", code, out)
+	}
+	got, _ := os.ReadFile(outFile)
+	if strings.TrimSpace(string(got)) != "hello" {
+		t.Fatalf("default not applied, got %q", got)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
