@@ -25,5 +25,6 @@ func main() {
 		service.CLIOptSetDocumentationURL("https://github.com/ledgerflow/ledgerflow/tree/main/docs"),
 		service.CLIOptSetArgs(args...),
 		service.CLIOptAddCommand(docsCommand()),
+		service.CLIOptAddCommand(tableCommand()),
 	)
 }

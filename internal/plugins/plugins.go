@@ -9,5 +9,6 @@ import (
 	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
 
 	// LedgerFlow components.
+	_ "github.com/ledgerflow/ledgerflow/inputs/kafka"
 	_ "github.com/ledgerflow/ledgerflow/metrics"
 )

@@ -1,0 +1,408 @@
+// Package kafka is LedgerFlow's Kafka consumer-group input for Benthos, written on
+// franz-go. Offsets are committed only after the pipeline's outputs acknowledged the
+// records (at-least-once), per partition and only up to the contiguous acknowledged
+// prefix; batches hold records of one partition in offset order.
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+const (
+	fieldSeedBrokers       = "seed_brokers"
+	fieldTopics            = "topics"
+	fieldRegexpTopics      = "regexp_topics"
+	fieldConsumerGroup     = "consumer_group"
+	fieldStartFrom         = "start_from"
+	fieldClientID          = "client_id"
+	fieldRackID            = "rack_id"
+	fieldFetchMaxBytes     = "fetch_max_bytes"
+	fieldBatchMaxRecords   = "batch_max_records"
+	fieldCommitPeriod      = "commit_period"
+	fieldRevokeAckTimeout  = "revoke_ack_timeout"
+	fieldSessionTimeout    = "session_timeout"
+	fieldTLS               = "tls"
+	fieldTLSEnabled        = "enabled"
+	fieldTLSRootCAsFile    = "root_cas_file"
+	fieldTLSClientCertFile = "client_cert_file"
+	fieldTLSClientKeyFile  = "client_key_file"
+	fieldTLSSkipVerify     = "skip_cert_verify"
+	fieldSASL              = "sasl"
+	fieldSASLMechanism     = "mechanism"
+	fieldSASLUser          = "user"
+	fieldSASLPassword      = "password"
+)
+
+func kafkaInputSpec() *service.ConfigSpec {
+	return service.NewConfigSpec().
+		Beta().
+		Categories("Services").
+		Summary("Consumes Kafka topics in a consumer group and commits offsets only after the outputs acknowledged the records.").
+		Description(`
+Built on franz-go. Every record becomes one message; its value is the body.
+
+### Delivery guarantees
+
+At-least-once. Offsets are never auto-committed: a partition's offset is committed, every
+`+"`commit_period`"+` and when the partition is revoked, only up to the last record of the
+contiguous prefix of batches the outputs acknowledged. Batches are acknowledged out of order
+(pipeline threads, output retries, `+"`max_in_flight`"+`), so a later batch acknowledged before an
+earlier one waits for it. A failed (nacked) batch is retried with back-off until the outputs take
+it; it never moves the committed offset. After a crash or a rebalance the records after the
+committed offset are read again, so outputs must tolerate duplicates (the Delta output skips
+them by its per-partition transaction versions).
+
+### Batches
+
+A batch holds records of one partition, in offset order, at most `+"`batch_max_records`"+` of them,
+so outputs can keep per-partition positions. An output's batching policy may merge batches of
+several partitions into one write; such an output must group by `+"`kafka_partition`"+` itself.
+
+### Rebalancing
+
+On revocation the input stops handing out the partition's records, waits up to
+`+"`revoke_ack_timeout`"+` for batches in flight to be acknowledged, commits what was, and forgets the
+partition; the next owner resumes from the committed offset. Partitions lost to an expired
+session are dropped without committing.
+
+### Metadata
+
+- `+"`kafka_topic`"+`, `+"`kafka_partition`"+`, `+"`kafka_offset`"+`
+- `+"`kafka_timestamp`"+` (RFC3339 with nanoseconds, UTC) and `+"`kafka_timestamp_ms`"+` (unix milliseconds)
+- `+"`kafka_key`"+` (absent when the record has no key)
+- `+"`kafka_tombstone`"+`: `+"`\"true\"`"+` when the value is null, else `+"`\"false\"`"+`. Tombstones (Debezium writes
+  one after each delete) are passed on with an empty body, never dropped.
+- `+"`kafka_header_<name>`"+` for each record header; when a name repeats, the last value wins.
+
+Numbers are typed: `+"`@kafka_offset + 1`"+` works in a mapping, `+"`${! meta(\"kafka_offset\") }`"+` prints digits.
+
+Transactional producers: only committed records are read (read_committed).
+`).
+		Fields(
+			service.NewStringListField(fieldSeedBrokers).
+				Description("Brokers to bootstrap from, `host:port`. An entry may hold several, comma-separated.").
+				Example([]string{"localhost:9092"}).
+				Example([]string{"kafka-1:9092,kafka-2:9092"}),
+			service.NewStringListField(fieldTopics).
+				Description("Topics to consume. An entry may hold several, comma-separated. With `regexp_topics` each entry is a regular expression.").
+				Example([]string{"bank_server.bank.transactions"}).
+				Example([]string{`^bank_server\.bank\..*`}),
+			service.NewBoolField(fieldRegexpTopics).
+				Description("Treat `topics` as regular expressions (Go syntax, matched anywhere in the name unless anchored) and consume every matching topic, including ones created later.").
+				Default(false),
+			service.NewStringField(fieldConsumerGroup).
+				Description("Consumer group to join. Partitions are shared among the group's members and offsets are committed to it. Required: without a group there is nowhere to resume from.").
+				Example("ledgerflow-transactions"),
+			service.NewStringField(fieldStartFrom).
+				Description("Where to start a partition the group has no committed offset for: `earliest` (the default, right for change data capture: never skip history), `latest` (only records produced from now on), an RFC3339 timestamp or unix milliseconds (the first record stamped at or after it). A partition with a committed offset always resumes from it. If a committed offset is no longer in the log (retention), the partition restarts at the oldest record still present.").
+				Default("earliest").
+				Example("latest").
+				Example("2024-05-01T00:00:00Z").
+				Example("1714521600000"),
+			service.NewStringField(fieldClientID).
+				Description("Client ID sent to the brokers, for their logs and quotas.").
+				Default("ledgerflow"),
+			service.NewStringField(fieldRackID).
+				Description("Rack (availability zone) of this process; brokers with a rack-aware replica selector then serve fetches from a replica in the same rack.").
+				Default("").
+				Advanced(),
+			service.NewIntField(fieldFetchMaxBytes).
+				Description("Maximum bytes a fetch response may hold across all partitions (1 KiB to 1 GiB). Bounds the memory of fetched, not yet processed records.").
+				Default(50<<20).
+				Advanced(),
+			service.NewIntField(fieldBatchMaxRecords).
+				Description("Maximum records per batch. A batch never spans partitions; it holds what one fetch returned for one partition, up to this many.").
+				Default(1024),
+			service.NewDurationField(fieldCommitPeriod).
+				Description("How often acknowledged offsets are committed. A crash re-delivers at most about this much work; revocation and shutdown commit at once.").
+				Default("1s"),
+			service.NewDurationField(fieldRevokeAckTimeout).
+				Description("On a rebalance, how long to wait for batches of revoked partitions that are in flight to be acknowledged before letting the partitions go (their records are then re-read by the next owner). Keep it well below the group's rebalance timeout (60s).").
+				Default("10s").
+				Advanced(),
+			service.NewDurationField(fieldSessionTimeout).
+				Description("How long the group waits for a silent member (crashed, killed, partitioned) before giving its partitions to others; heartbeats go every tenth of it, at most every 3s. Must lie within the brokers' group.min/max.session.timeout.ms (6s to 30m by default). Shorter means faster takeover after a crash, longer tolerates longer pauses.").
+				Default("45s").
+				Advanced(),
+			service.NewObjectField(fieldTLS,
+				service.NewBoolField(fieldTLSEnabled).Description("Connect with TLS.").Default(false),
+				service.NewStringField(fieldTLSRootCAsFile).Description("PEM file of the certificate authorities to trust; empty uses the system pool.").Default("").Example("/etc/ledgerflow/kafka-ca.pem"),
+				service.NewStringField(fieldTLSClientCertFile).Description("PEM client certificate, for mutual TLS (with `client_key_file`).").Default(""),
+				service.NewStringField(fieldTLSClientKeyFile).Description("PEM private key of `client_cert_file`.").Default(""),
+				service.NewBoolField(fieldTLSSkipVerify).Description("Do not verify the brokers' certificates. Only for tests: it allows a man in the middle.").Default(false).Advanced(),
+			).Description("TLS to the brokers.").Advanced(),
+			service.NewObjectField(fieldSASL,
+				service.NewStringField(fieldSASLMechanism).Description("SASL mechanism: `none`, `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`. Use PLAIN only over TLS.").Default("none").Example("SCRAM-SHA-512"),
+				service.NewStringField(fieldSASLUser).Description("SASL user name.").Default(""),
+				service.NewStringField(fieldSASLPassword).Description("SASL password. Pass it through the environment: `${KAFKA_PASSWORD}`.").Default("").Secret(),
+			).Description("SASL authentication.").Advanced(),
+		).
+		Example("Debezium change events of one table", "Consume a Debezium topic from its beginning in the group that owns the pipeline.", `
+input:
+  kafka:
+    seed_brokers: [ "${KAFKA_BROKERS:localhost:9092}" ]
+    topics: [ bank_server.bank.transactions ]
+    consumer_group: ledgerflow-transactions
+    sasl:
+      mechanism: SCRAM-SHA-512
+      user: ledgerflow
+      password: ${KAFKA_PASSWORD}
+`)
+}
+
+func init() {
+	service.MustRegisterBatchInput("kafka", kafkaInputSpec(),
+		func(conf *service.ParsedConfig, mgr *service.Resources) (service.BatchInput, error) {
+			in, err := newKafkaInput(conf, mgr.Logger())
+			if err != nil {
+				return nil, err
+			}
+			// Always retried, never toggled: an input that let a nack through could only
+			// stall the partition's watermark or skip the records, and skipping a bank's
+			// change event is never right. Retries narrow to the failed messages.
+			return service.AutoRetryNacksBatched(in), nil
+		})
+}
+
+// kafkaInput is the BatchInput. Connect builds the client; a poll goroutine feeds
+// batches to ReadBatch; a commit goroutine commits acknowledged watermarks.
+type kafkaInput struct {
+	conf   *inputConfig
+	log    *service.Logger
+	assign *assignment
+
+	mu      sync.Mutex
+	cl      *kgo.Client
+	batches chan fetched
+	stop    context.CancelFunc
+	done    chan struct{} // closed when both goroutines have ended
+	pollErr error         // why the poll loop ended, read after done
+	closed  bool
+}
+
+func newKafkaInput(conf *service.ParsedConfig, log *service.Logger) (*kafkaInput, error) {
+	c, err := parseConfig(conf)
+	if err != nil {
+		return nil, err
+	}
+	return &kafkaInput{conf: c, log: log, assign: newAssignment(log, c.group, c.revokeWait)}, nil
+}
+
+func (in *kafkaInput) clientOpts() []kgo.Opt {
+	c := in.conf
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(c.seeds...),
+		kgo.ClientID(c.clientID),
+		kgo.ConsumerGroup(c.group),
+		kgo.ConsumeTopics(c.topics...),
+		kgo.ConsumeStartOffset(c.start),
+		// An out-of-range commit (retention overtook us) restarts at the oldest record
+		// still there, whatever start_from says: skipping ahead would lose changes.
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxBytes(c.fetchMaxBytes),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsAssigned(in.assign.onAssigned),
+		kgo.OnPartitionsRevoked(in.assign.onRevoked),
+		kgo.OnPartitionsLost(in.assign.onLost),
+		kgo.WithLogger(kgoLogger{in.log}),
+		kgo.SessionTimeout(c.sessionTimeout),
+		kgo.HeartbeatInterval(min(c.sessionTimeout/10, 3*time.Second)),
+	}
+	if c.regex {
+		opts = append(opts, kgo.ConsumeRegex())
+	}
+	if c.rack != "" {
+		opts = append(opts, kgo.Rack(c.rack))
+	}
+	if c.tls != nil {
+		opts = append(opts, kgo.DialTLSConfig(c.tls.Clone()))
+	}
+	if c.sasl != nil {
+		opts = append(opts, kgo.SASL(c.sasl))
+	}
+	return opts
+}
+
+// Connect creates the client and checks that a seed broker answers (authenticating, when
+// SASL is set), so that a wrong address or credentials fail here with the brokers named;
+// Benthos logs the error and calls Connect again with back-off.
+func (in *kafkaInput) Connect(ctx context.Context) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.closed {
+		return service.ErrEndOfInput
+	}
+	if in.cl != nil {
+		return nil
+	}
+	cl, err := kgo.NewClient(in.clientOpts()...)
+	if err != nil {
+		return fmt.Errorf("kafka: creating client for %v: %w", in.conf.seeds, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	err = cl.Ping(pctx)
+	cancel()
+	if err != nil {
+		cl.Close()
+		hint := ""
+		if in.conf.sasl != nil {
+			// Brokers (kfake among them) may reject credentials by closing the connection.
+			hint = fmt.Sprintf(" (authenticating with SASL %s as %q: wrong credentials can show as a closed connection; check sasl.mechanism, sasl.user and sasl.password)", in.conf.sasl.Name(), in.conf.saslUser)
+		}
+		return fmt.Errorf("kafka: no seed broker of %v answered%s: %w", in.conf.seeds, hint, err)
+	}
+
+	runCtx, stop := context.WithCancel(context.Background())
+	batches := make(chan fetched, 8)
+	done := make(chan struct{})
+	in.cl, in.batches, in.stop, in.done, in.pollErr = cl, batches, stop, done, nil
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		err := in.pollLoop(runCtx, cl, batches)
+		if err != nil {
+			in.mu.Lock()
+			in.pollErr = err
+			in.mu.Unlock()
+		}
+		stop() // a dead poll loop ends the committer too
+	}()
+	go func() {
+		defer wg.Done()
+		in.commitLoop(runCtx, cl)
+	}()
+	go func() { wg.Wait(); close(done) }()
+	in.log.Infof("kafka: consuming %v from %v as group %s", in.conf.topics, in.conf.seeds, in.conf.group)
+	return nil
+}
+
+func (in *kafkaInput) commitLoop(ctx context.Context, cl *kgo.Client) {
+	t := time.NewTicker(in.conf.commitPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := in.assign.commit(ctx, cl); err != nil && ctx.Err() == nil {
+				in.log.Errorf("kafka: %v", err)
+			}
+		}
+	}
+}
+
+// ReadBatch returns the next batch of one partition. Its AckFunc moves the partition's
+// watermark when called with a nil error; it is never called with an error because the
+// input is wrapped in AutoRetryNacksBatched, which retries nacked messages itself.
+func (in *kafkaInput) ReadBatch(ctx context.Context) (service.MessageBatch, service.AckFunc, error) {
+	in.mu.Lock()
+	batches, done := in.batches, in.done
+	in.mu.Unlock()
+	if batches == nil {
+		return nil, nil, service.ErrNotConnected
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-done:
+			return nil, nil, in.lostConnection()
+		case f := <-batches:
+			if !f.part.cp.handOut(f.span) {
+				continue // revoked while queued
+			}
+			cp, sp := f.part.cp, f.span
+			return f.batch, func(_ context.Context, err error) error {
+				if err != nil {
+					// Not expected behind AutoRetryNacksBatched; leaving the span
+					// unacknowledged holds the watermark, so the records are redelivered.
+					in.log.Errorf("kafka: batch nacked, its offsets stay uncommitted: %v", err)
+					return nil
+				}
+				cp.ack(sp)
+				return nil
+			}, nil
+		}
+	}
+}
+
+// lostConnection tears down a client whose poll loop ended, so that the next Connect
+// builds a fresh one.
+func (in *kafkaInput) lostConnection() error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.closed {
+		return service.ErrEndOfInput
+	}
+	if in.cl != nil {
+		in.log.Errorf("kafka: consumer for %v stopped, reconnecting: %v", in.conf.seeds, in.pollErr)
+		in.cl.CloseAllowingRebalance()
+		in.assign.reset()
+		in.cl, in.batches, in.done = nil, nil, nil
+	}
+	return service.ErrNotConnected
+}
+
+// Close stops fetching, commits what was acknowledged and leaves the group. Benthos
+// calls it after in-flight batches were acknowledged, so the final commit covers them.
+func (in *kafkaInput) Close(ctx context.Context) error {
+	in.mu.Lock()
+	in.closed = true
+	cl, stop, done := in.cl, in.stop, in.done
+	in.cl, in.batches = nil, nil
+	in.mu.Unlock()
+	if cl == nil {
+		return nil
+	}
+	stop()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	in.assign.mu.Lock()
+	in.assign.closing = true
+	in.assign.mu.Unlock()
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := in.assign.commit(cctx, cl)
+	if err != nil {
+		in.log.Errorf("kafka: final commit: %v", err)
+	}
+	cl.CloseAllowingRebalance() // leaves the group; onRevoked commits anything acknowledged since
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// kgoLogger routes franz-go's log lines (which name brokers, e.g. on dial failures) to
+// the Benthos logger. franz-go's info level (joins, heartbeats) is our debug.
+type kgoLogger struct{ log *service.Logger }
+
+func (l kgoLogger) Level() kgo.LogLevel { return kgo.LogLevelInfo }
+
+func (l kgoLogger) Log(level kgo.LogLevel, msg string, kv ...any) {
+	s := msg
+	for i := 0; i+1 < len(kv); i += 2 {
+		s += fmt.Sprintf(" %v=%v", kv[i], kv[i+1])
+	}
+	switch level {
+	case kgo.LogLevelError:
+		l.log.Errorf("kafka client: %s", s)
+	case kgo.LogLevelWarn:
+		l.log.Warnf("kafka client: %s", s)
+	default:
+		l.log.Debugf("kafka client: %s", s)
+	}
+}
