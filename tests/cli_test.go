@@ -159,3 +159,42 @@ output:
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestPipelineUnitTests runs `ledgerflow test ./pipelines` exactly as the README says, and
+// shows the command can fail: a copy of the pipelines with one wrong expectation must fail.
+func TestPipelineUnitTests(t *testing.T) {
+	out, code := run(t, "", 2*time.Minute, nil, "test", "./pipelines")
+	if code != 0 {
+		t.Fatalf("ledgerflow test ./pipelines failed (%d):\n%s", code, out)
+	}
+	for _, p := range []string{"customers", "accounts", "transactions"} {
+		if !strings.Contains(out, "pipelines/"+p+".yaml' succeeded") {
+			t.Errorf("no passing test run for %s:\n%s", p, out)
+		}
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "pipelines"), os.DirFS(filepath.Join(repoRoot, "pipelines"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(dir, "schemas"), os.DirFS(filepath.Join(repoRoot, "schemas"))); err != nil {
+		t.Fatal(err)
+	}
+	tx := filepath.Join(dir, "pipelines", "transactions.yaml")
+	b, _ := os.ReadFile(tx)
+	broken := strings.Replace(string(b), `amount: "1.52"`, `amount: "1.53"`, 1)
+	if broken == string(b) {
+		t.Fatal("expectation to break not found")
+	}
+	writeFile(t, tx, broken)
+	out, code = run(t, dir, 2*time.Minute, nil, "test", "./pipelines")
+	if code == 0 || !strings.Contains(out, "1.53") {
+		t.Fatalf("a wrong expectation must fail the run (exit %d):\n%s", code, out)
+	}
+}
+
+func TestPipelinesLint(t *testing.T) {
+	out, code := run(t, "", time.Minute, nil, "lint", "pipelines/customers.yaml", "pipelines/accounts.yaml", "pipelines/transactions.yaml")
+	if code != 0 {
+		t.Fatalf("lint failed (%d):\n%s", code, out)
+	}
+}

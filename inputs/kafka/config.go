@@ -116,21 +116,22 @@ func saslMechanism(conf *service.ParsedConfig) (sasl.Mechanism, error) {
 
 // inputConfig is the parsed, validated configuration of one kafka input.
 type inputConfig struct {
-	seeds           []string
-	topics          []string
-	regex           bool
-	group           string
-	start           kgo.Offset
-	clientID        string
-	rack            string
-	fetchMaxBytes   int32
-	batchMaxRecords int
-	commitPeriod    time.Duration
-	revokeWait      time.Duration
-	sessionTimeout  time.Duration
-	tls             *tls.Config
-	sasl            sasl.Mechanism
-	saslUser        string
+	seeds            []string
+	topics           []string
+	regex            bool
+	group            string
+	start            kgo.Offset
+	clientID         string
+	rack             string
+	fetchMaxBytes    int32
+	batchMaxRecords  int
+	commitPeriod     time.Duration
+	revokeWait       time.Duration
+	sessionTimeout   time.Duration
+	rebalanceTimeout time.Duration
+	tls              *tls.Config
+	sasl             sasl.Mechanism
+	saslUser         string
 }
 
 func parseConfig(conf *service.ParsedConfig) (*inputConfig, error) {
@@ -208,6 +209,12 @@ func parseConfig(conf *service.ParsedConfig) (*inputConfig, error) {
 	}
 	if c.sessionTimeout < 100*time.Millisecond {
 		return nil, fmt.Errorf("field %s: %v is out of range: expected at least 100ms (brokers usually require 6s or more)", fieldSessionTimeout, c.sessionTimeout)
+	}
+	if c.rebalanceTimeout, err = conf.FieldDuration(fieldRebalanceTimeout); err != nil {
+		return nil, err
+	}
+	if c.rebalanceTimeout <= c.revokeWait {
+		return nil, fmt.Errorf("field %s: %v must exceed %s (%v): a revoking member waits that long before it rejoins", fieldRebalanceTimeout, c.rebalanceTimeout, fieldRevokeAckTimeout, c.revokeWait)
 	}
 	if c.tls, err = tlsConfig(conf.Namespace(fieldTLS)); err != nil {
 		return nil, err

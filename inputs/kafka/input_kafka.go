@@ -28,6 +28,7 @@ const (
 	fieldCommitPeriod      = "commit_period"
 	fieldRevokeAckTimeout  = "revoke_ack_timeout"
 	fieldSessionTimeout    = "session_timeout"
+	fieldRebalanceTimeout  = "rebalance_timeout"
 	fieldTLS               = "tls"
 	fieldTLSEnabled        = "enabled"
 	fieldTLSRootCAsFile    = "root_cas_file"
@@ -131,6 +132,10 @@ Transactional producers: only committed records are read (read_committed).
 				Description("How long the group waits for a silent member (crashed, killed, partitioned) before giving its partitions to others; heartbeats go every tenth of it, at most every 3s. Must lie within the brokers' group.min/max.session.timeout.ms (6s to 30m by default). Shorter means faster takeover after a crash, longer tolerates longer pauses.").
 				Default("45s").
 				Advanced(),
+			service.NewDurationField(fieldRebalanceTimeout).
+				Description("How long the group waits, during a rebalance, for every member to rejoin before it goes on without the laggards. It bounds how long partitions stay unassigned when a member died mid-rebalance. Must exceed `revoke_ack_timeout`, since a member revoking partitions first waits for their in-flight batches.").
+				Default("60s").
+				Advanced(),
 			service.NewObjectField(fieldTLS,
 				service.NewBoolField(fieldTLSEnabled).Description("Connect with TLS.").Default(false),
 				service.NewStringField(fieldTLSRootCAsFile).Description("PEM file of the certificate authorities to trust; empty uses the system pool.").Default("").Example("/etc/ledgerflow/kafka-ca.pem"),
@@ -215,6 +220,7 @@ func (in *kafkaInput) clientOpts() []kgo.Opt {
 		kgo.OnPartitionsLost(in.assign.onLost),
 		kgo.WithLogger(kgoLogger{in.log}),
 		kgo.SessionTimeout(c.sessionTimeout),
+		kgo.RebalanceTimeout(c.rebalanceTimeout),
 		kgo.HeartbeatInterval(min(c.sessionTimeout/10, 3*time.Second)),
 	}
 	if c.regex {

@@ -10,5 +10,8 @@ import (
 
 	// LedgerFlow components.
 	_ "github.com/ledgerflow/ledgerflow/inputs/kafka"
+	_ "github.com/ledgerflow/ledgerflow/inputs/mysql"
 	_ "github.com/ledgerflow/ledgerflow/metrics"
+	_ "github.com/ledgerflow/ledgerflow/outputs/delta"
+	_ "github.com/ledgerflow/ledgerflow/processors/debezium"
 )

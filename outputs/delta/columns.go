@@ -84,6 +84,8 @@ type layout struct {
 	derived map[int]derivedCol
 	// dataCols is the number of leading columns that come from the event row.
 	dataCols int
+	// kafkaCols are the indexes of _kafka_topic, _kafka_partition and _kafka_offset.
+	kafkaCols [3]int
 }
 
 type derivedCol struct {
@@ -139,6 +141,7 @@ func bronzeLayout(t *schemas.Table, partitionBy []string, tinyint1AsBool bool) (
 	}
 	l.schema = st
 	l.partitions = partitionBy
+	l.kafkaCols = [3]int{st.Index(colKafkaTopic), st.Index(colKafkaPartition), st.Index(colKafkaOffset)}
 	return l, nil
 }
 

@@ -1,0 +1,226 @@
+package delta
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/ledgerflow/ledgerflow/delta/parquetio"
+	"github.com/ledgerflow/ledgerflow/delta/schema"
+)
+
+// WriteOptions tunes Transaction.WriteRows. The zero value is the default.
+type WriteOptions struct {
+	// TargetFileSize rolls to a new data file once the bytes already flushed to it reach this
+	// size, or once the uncompressed size of the values written reaches twice this size (the
+	// writer buffers a row group in memory, so flushed bytes lag). Checked every 8192 rows.
+	// Default 128 MiB.
+	TargetFileSize int64
+	// MaxRowsPerFile also rolls files by row count; 0 means no limit.
+	MaxRowsPerFile int
+	// Compression is the Parquet codec: "zstd" (default), "snappy" or "uncompressed". When
+	// empty, the table property delta.parquet.compression.codec is used if set.
+	Compression string
+	// RowGroupRows caps the rows of one Parquet row group. Default 131072.
+	RowGroupRows int
+	// NoDataChange marks the adds dataChange=false (compaction, rewrites that change no data).
+	NoDataChange bool
+}
+
+const (
+	defaultTargetFileSize = 128 << 20
+	defaultRowGroupRows   = 128 << 10
+)
+
+// rollCheckRows is how many rows are written between file-size checks.
+const rollCheckRows = 8192
+
+// WriteRows writes rows (in table-schema order, values as package schema documents) into new
+// data files and stages one add per file in the transaction. Rows are split by their
+// partition values; each partition gets files named
+// <col=value/...>/part-00000-<uuid>.c000.<codec>.parquet under Hive-style directories escaped
+// as Spark does, with add.path URI-encoded. Partition columns are not stored in the files.
+//
+// It fails, before anything is staged, on a row of the wrong width or a value that does not
+// match its column's type. Files already written by a failed call stay unreferenced (a later
+// VACUUM removes them); nothing becomes visible until Commit.
+func (t *Transaction) WriteRows(ctx context.Context, rows [][]any, opts WriteOptions) ([]*Add, error) {
+	p, err := t.snap.scanPlan()
+	if err != nil {
+		return nil, err
+	}
+	if t.metadata != nil {
+		st, err := schema.Parse(t.metadata.SchemaString)
+		if err != nil {
+			return nil, err
+		}
+		p = newScanPlan(st, t.metadata.PartitionColumns)
+	}
+	if opts.TargetFileSize <= 0 {
+		opts.TargetFileSize = defaultTargetFileSize
+	}
+	if opts.Compression == "" {
+		opts.Compression = t.snap.metadata.Configuration["delta.parquet.compression.codec"]
+	}
+	if opts.Compression == "" {
+		opts.Compression = "zstd"
+	}
+	if opts.RowGroupRows <= 0 {
+		opts.RowGroupRows = defaultRowGroupRows
+	}
+	wopts := parquetio.WriterOptions{Compression: opts.Compression, RowGroupRows: opts.RowGroupRows,
+		IndexedColumns: indexedColumns(t.snap.metadata)}
+
+	type group struct {
+		dir  string
+		pv   map[string]*string
+		rows [][]any
+	}
+	var order []*group
+	groups := map[string]*group{}
+	for r, row := range rows {
+		if len(row) != len(p.table.Fields) {
+			return nil, fmt.Errorf("delta: row %d has %d values, the table has %d columns", r, len(row), len(p.table.Fields))
+		}
+		var key strings.Builder
+		pv := map[string]*string{}
+		var cols []string
+		var vals []*string
+		for i, di := range p.dataIdx {
+			if di >= 0 {
+				continue
+			}
+			f := p.table.Fields[i]
+			s := schema.FormatPartitionValue(row[i], f.Type)
+			// Delta stores "" and null alike, so an empty string partition value reads as null.
+			if row[i] != nil && s == nil && row[i] != "" {
+				return nil, fmt.Errorf("delta: row %d: partition column %q: value %v (%T) does not match type %s", r, f.Name, row[i], row[i], f.Type)
+			}
+			pv[p.partKeys[i]] = s
+			cols, vals = append(cols, p.partKeys[i]), append(vals, s)
+			if s == nil {
+				key.WriteString("\x00N")
+			} else {
+				key.WriteString("\x00V" + *s)
+			}
+		}
+		g := groups[key.String()]
+		if g == nil {
+			g = &group{dir: schema.PartitionPath(cols, vals), pv: pv}
+			groups[key.String()] = g
+			order = append(order, g)
+		}
+		drow := make([]any, len(p.data.Fields))
+		for i, di := range p.dataIdx {
+			if di >= 0 {
+				drow[di] = row[i]
+			}
+		}
+		g.rows = append(g.rows, drow)
+	}
+
+	var adds []*Add
+	for _, g := range order {
+		for start := 0; start < len(g.rows); {
+			a, n, err := t.writeFile(ctx, p.data, g.dir, g.pv, g.rows[start:], opts, wopts)
+			if err != nil {
+				return nil, err
+			}
+			adds = append(adds, a)
+			start += n
+		}
+	}
+	for _, a := range adds {
+		t.Add(a)
+	}
+	return adds, nil
+}
+
+// writeFile writes one data file from the front of rows, rolling at the size or row limit,
+// and returns its add and how many rows it took.
+func (t *Transaction) writeFile(ctx context.Context, data *schema.StructType, dir string, pv map[string]*string,
+	rows [][]any, opts WriteOptions, wopts parquetio.WriterOptions) (*Add, int, error) {
+	var buf bytes.Buffer
+	w, err := parquetio.NewWriter(&buf, data, wopts)
+	if err != nil {
+		return nil, 0, err
+	}
+	n := 0
+	var raw int64
+	for n < len(rows) {
+		end := min(n+rollCheckRows, len(rows))
+		if opts.MaxRowsPerFile > 0 {
+			end = min(end, opts.MaxRowsPerFile)
+		}
+		if err := w.Write(rows[n:end]); err != nil {
+			return nil, 0, fmt.Errorf("delta: write data file: %w", err)
+		}
+		for _, r := range rows[n:end] {
+			raw += rawSize(r)
+		}
+		n = end
+		if int64(buf.Len()) >= opts.TargetFileSize || raw >= 2*opts.TargetFileSize ||
+			opts.MaxRowsPerFile > 0 && n >= opts.MaxRowsPerFile {
+			break
+		}
+	}
+	stats, err := w.Close()
+	if err != nil {
+		return nil, 0, fmt.Errorf("delta: write data file: %w", err)
+	}
+	ext := strings.ToLower(opts.Compression)
+	if ext == "uncompressed" || ext == "none" {
+		ext = ""
+	} else {
+		ext += "."
+	}
+	name := "part-00000-" + uuid.NewString() + ".c000." + ext + "parquet"
+	if dir != "" {
+		name = dir + "/" + name
+	}
+	if err := t.snap.table.store.Put(ctx, name, buf.Bytes()); err != nil {
+		return nil, 0, err
+	}
+	return &Add{
+		Path: EncodePath(name), PartitionValues: pv, Size: int64(buf.Len()),
+		ModificationTime: t.snap.table.opts.Now().UnixMilli(), DataChange: !opts.NoDataChange,
+		Stats: stats.JSON(),
+	}, n, nil
+}
+
+func indexedColumns(md *Metadata) int {
+	if v, err := strconv.Atoi(md.Configuration["delta.dataSkippingNumIndexedCols"]); err == nil {
+		return v
+	}
+	return 0
+}
+
+// rawSize estimates the uncompressed bytes of a value (for rolling files by size).
+func rawSize(v any) int64 {
+	switch x := v.(type) {
+	case nil:
+		return 1
+	case string:
+		return int64(len(x)) + 4
+	case []byte:
+		return int64(len(x)) + 4
+	case []any:
+		var n int64
+		for _, e := range x {
+			n += rawSize(e)
+		}
+		return n
+	case []schema.MapEntry:
+		var n int64
+		for _, e := range x {
+			n += rawSize(e.Key) + rawSize(e.Value)
+		}
+		return n
+	case schema.Decimal:
+		return 16
+	}
+	return 8
+}

@@ -1,0 +1,143 @@
+// Package delta holds the delta_lake output: it writes unwrapped change events into Delta Lake
+// tables with exactly-once delivery per Kafka partition (Delta txn actions committed with the
+// data), sending events it cannot store to a dead-letter Delta table.
+package delta
+
+import (
+	"fmt"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+)
+
+const (
+	fieldPath               = "path"
+	fieldMode               = "mode"
+	fieldSchemaFile         = "schema_file"
+	fieldPartitionBy        = "partition_by"
+	fieldPipeline           = "pipeline"
+	fieldAppID              = "app_id"
+	fieldCheckpointInterval = "checkpoint_interval"
+	fieldTargetFileSize     = "target_file_size"
+	fieldCompression        = "compression"
+	fieldDeadLetterPath     = "dead_letter_path"
+	fieldTinyint1AsBool     = "tinyint1_as_boolean"
+	fieldBatching           = "batching"
+	fieldMaxHold            = "max_hold"
+	fieldMaxInFlight        = "max_in_flight"
+)
+
+func outputSpec() *service.ConfigSpec {
+	return service.NewConfigSpec().
+		Beta().
+		Categories("Services").
+		Summary("Writes change events into a Delta Lake table, exactly once per Kafka partition.").
+		Description(`Takes the rows produced by `+"`debezium_unwrap`"+` (a JSON object of the table's columns plus `+"`_op`"+`,
+`+"`_source_ts`"+`, `+"`_source_pos`"+`, `+"`_deleted`"+` and the `+"`_kafka_*`"+` coordinates) and commits them to the Delta table at
+`+"`path`"+`, creating it from `+"`schema_file`"+` on first use. The table is standard Delta (protocol reader 1 / writer 2,
+Parquet data files) that Spark, delta-rs, DuckDB and Trino read.
+
+== Modes
+
+- `+"`append`"+`: the bronze change log. Every event becomes one row: the after image (the before image for
+  deletes) with the metadata columns, `+"`_before`"+` (the before image of updates, as JSON) and `+"`_ingested_at`"+`,
+  partitioned by `+"`_ingest_date`"+` unless `+"`partition_by`"+` says otherwise.
+- `+"`merge`"+`: current state by primary key (silver). Not available in this version: configuring it is an error.
+
+== Delivery guarantees
+
+Each commit carries, in the same atomic Delta commit as the data, one `+"`txn`"+` action per Kafka partition
+(appId `+"`<app_id>/<topic>/<partition>`"+`, version = the last offset committed). Records at or below a
+partition's committed version are skipped, so redeliveries after a crash or rebalance never duplicate rows.
+A record is written only after every earlier record of its partition is committed (the `+"`kafka`"+` input
+stamps each message with `+"`kafka_prev_offset`"+`); one that overtook a retried batch is held back (nacked) and
+retried, never written ahead. The output acknowledges a batch only after its commit, so the input commits
+Kafka offsets only for records that are in the table. Concurrent writers to the same table are safe: commits
+use put-if-absent and Delta's conflict checks.
+
+Messages that are not rows (`+"`debezium_kind`"+` metadata other than `+"`row`"+`: tombstones, heartbeats, schema
+changes) advance the partition's version without writing a row.
+
+== Dead letters
+
+A message that an earlier processor marked as failed (for example `+"`debezium_unwrap`"+` on broken JSON), or whose
+values do not fit the table (a value too large for its decimal, a string for a number column, a missing NOT NULL
+column), is written to the dead-letter Delta table at `+"`dead_letter_path`"+` with the reason, the raw message and
+its Kafka coordinates. The rest of the batch lands; the metric `+"`delta_lake_dead_letters_total`"+` counts them.`).
+		Field(service.NewStringField(fieldPath).
+			Description("Table root directory. Created with the table on first write.").
+			Example("./lakehouse/bronze/transactions")).
+		Field(service.NewStringEnumField(fieldMode, "append", "merge").
+			Description("`append` writes every event as a row (bronze change log); `merge` keeps current state by key (silver).").
+			Default("append")).
+		Field(service.NewStringField(fieldSchemaFile).
+			Description("The table contract: a path such as `schemas/transactions.yaml`, or the name of one embedded in the binary (`customers`, `accounts`, `transactions`).").
+			Example("schemas/transactions.yaml")).
+		Field(service.NewStringListField(fieldPartitionBy).
+			Description("Partition columns. In append mode the default is `_ingest_date` (the UTC date of `_ingested_at`); the contract's derived partition column (e.g. `event_date`) may be named too.").
+			Optional().
+			Example([]string{"_ingest_date"}).
+			Example([]string{"event_date"})).
+		Field(service.NewStringField(fieldPipeline).
+			Description("The pipeline's name, recorded in every commitInfo and the dead-letter table.").
+			Default("ledgerflow")).
+		Field(service.NewStringField(fieldAppID).
+			Description("Prefix of the Delta txn application ids. The default, `<pipeline>/<table>/<mode>`, is right unless two outputs write the same table from the same topics. Changing it on an existing table makes every record look new: redeliveries would be written again.").
+			Default("").
+			Advanced()).
+		Field(service.NewIntField(fieldCheckpointInterval).
+			Description("Write a Delta checkpoint every this many commits (when the table has no `delta.checkpointInterval` property).").
+			Default(10)).
+		Field(service.NewStringField(fieldTargetFileSize).
+			Description("Roll data files at about this size.").
+			Default("128MiB")).
+		Field(service.NewStringEnumField(fieldCompression, "zstd", "snappy").
+			Description("Parquet compression codec.").
+			Default("zstd").
+			Advanced()).
+		Field(service.NewStringField(fieldDeadLetterPath).
+			Description("Root of the dead-letter Delta table. Default: `<path>_dead_letters`.").
+			Default("")).
+		Field(service.NewBoolField(fieldTinyint1AsBool).
+			Description("Store TINYINT(1) columns (MySQL's BOOLEAN) as Delta booleans. Keep it equal to the setting of `debezium_unwrap`.").
+			Default(true).
+			Advanced()).
+		Field(service.NewDurationField(fieldMaxHold).
+			Description("How long a record may wait for an earlier record of its partition (delivered out of order by pipeline threads, or being retried) before it is nacked with an error naming the missing offset.").
+			Default("60s").
+			Advanced()).
+		Field(service.NewIntField(fieldMaxInFlight).
+			Description("Batches handed to the output at once. Commits are serialised; extra batches wait in the output for their partition's earlier records, so this must exceed how far pipeline threads can reorder batches.").
+			Default(64).
+			Advanced()).
+		Field(service.NewBatchPolicyField(fieldBatching)).
+		Example("Bronze change log of transactions", "Appends every change event, partitioned by ingest date.", `
+output:
+  delta_lake:
+    path: ${LAKEHOUSE:./lakehouse}/bronze/transactions
+    mode: append
+    schema_file: schemas/transactions.yaml
+    pipeline: transactions
+    batching:
+      count: 10000
+      period: 1s
+`)
+}
+
+func init() {
+	service.MustRegisterBatchOutput("delta_lake", outputSpec(),
+		func(conf *service.ParsedConfig, mgr *service.Resources) (service.BatchOutput, service.BatchPolicy, int, error) {
+			pol, err := conf.FieldBatchPolicy(fieldBatching)
+			if err != nil {
+				return nil, pol, 0, err
+			}
+			mif, err := conf.FieldInt(fieldMaxInFlight)
+			if err != nil {
+				return nil, pol, 0, err
+			}
+			if mif < 1 {
+				return nil, pol, 0, fmt.Errorf("delta_lake: %s must be at least 1, got %d", fieldMaxInFlight, mif)
+			}
+			out, err := newOutput(conf, mgr)
+			return out, pol, mif, err
+		})
+}

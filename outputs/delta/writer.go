@@ -1,0 +1,456 @@
+package delta
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+
+	"github.com/ledgerflow/ledgerflow/delta"
+	"github.com/ledgerflow/ledgerflow/delta/schema"
+	"github.com/ledgerflow/ledgerflow/schemas"
+)
+
+type output struct {
+	path, mode, pipeline, appPrefix, dlqPath, configHash, compression string
+	checkpointInterval                                                int64
+	targetFileSize                                                    int64
+	contract                                                          *schemas.Table
+	layout                                                            *layout
+	log                                                               *service.Logger
+
+	maxHold time.Duration
+
+	mu    sync.Mutex
+	table *delta.Table
+	// committed is closed (and replaced) after every commit, waking held batches.
+	committed chan struct{}
+	snap      *delta.Snapshot
+	perm      []int // layout column i is table column perm[i]
+	width     int
+	dlq       *deadLetters
+
+	mRows, mCommits, mSkipped, mWaiting, mDead *service.MetricCounter
+	mVersion                                   *service.MetricGauge
+	mCommitLatency                             *service.MetricTimer
+}
+
+func newOutput(conf *service.ParsedConfig, mgr *service.Resources) (*output, error) {
+	o := &output{log: mgr.Logger(), committed: make(chan struct{})}
+	var err error
+	if o.path, err = conf.FieldString(fieldPath); err != nil {
+		return nil, err
+	}
+	if o.mode, err = conf.FieldString(fieldMode); err != nil {
+		return nil, err
+	}
+	if o.mode == "merge" {
+		return nil, fmt.Errorf("delta_lake: mode %q is not available yet in this version; use mode: append", o.mode)
+	}
+	schemaFile, err := conf.FieldString(fieldSchemaFile)
+	if err != nil {
+		return nil, err
+	}
+	if o.contract, err = schemas.Load(schemaFile); err != nil {
+		return nil, fmt.Errorf("delta_lake: %s: %w", fieldSchemaFile, err)
+	}
+	var partitionBy []string
+	if conf.Contains(fieldPartitionBy) {
+		if partitionBy, err = conf.FieldStringList(fieldPartitionBy); err != nil {
+			return nil, err
+		}
+	}
+	tinyBool, err := conf.FieldBool(fieldTinyint1AsBool)
+	if err != nil {
+		return nil, err
+	}
+	if o.layout, err = bronzeLayout(o.contract, partitionBy, tinyBool); err != nil {
+		return nil, fmt.Errorf("delta_lake: %w", err)
+	}
+	if o.pipeline, err = conf.FieldString(fieldPipeline); err != nil {
+		return nil, err
+	}
+	if o.appPrefix, err = conf.FieldString(fieldAppID); err != nil {
+		return nil, err
+	}
+	if o.appPrefix == "" {
+		o.appPrefix = o.pipeline + "/" + o.contract.Name + "/" + o.mode
+	}
+	ci, err := conf.FieldInt(fieldCheckpointInterval)
+	if err != nil {
+		return nil, err
+	}
+	if ci < 1 {
+		return nil, fmt.Errorf("delta_lake: %s must be at least 1, got %d", fieldCheckpointInterval, ci)
+	}
+	o.checkpointInterval = int64(ci)
+	sizeText, err := conf.FieldString(fieldTargetFileSize)
+	if err != nil {
+		return nil, err
+	}
+	if o.targetFileSize, err = parseBytes(sizeText); err != nil {
+		return nil, fmt.Errorf("delta_lake: %s: %w", fieldTargetFileSize, err)
+	}
+	if o.compression, err = conf.FieldString(fieldCompression); err != nil {
+		return nil, err
+	}
+	if o.maxHold, err = conf.FieldDuration(fieldMaxHold); err != nil {
+		return nil, err
+	}
+	if o.dlqPath, err = conf.FieldString(fieldDeadLetterPath); err != nil {
+		return nil, err
+	}
+	if o.dlqPath == "" {
+		o.dlqPath = filepath.Clean(o.path) + "_dead_letters"
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%s|%s|%s|%v|%s", o.path, o.mode, o.appPrefix, o.layout.schema.JSON(), o.layout.partitions, o.compression)
+	o.configHash = hex.EncodeToString(h.Sum(nil))[:16]
+
+	m := mgr.Metrics()
+	o.mRows = m.NewCounter("delta_lake_rows_written_total")
+	o.mCommits = m.NewCounter("delta_lake_commits_total")
+	o.mSkipped = m.NewCounter("delta_lake_duplicates_skipped_total")
+	o.mWaiting = m.NewCounter("delta_lake_held_back_total")
+	o.mDead = m.NewCounter("delta_lake_dead_letters_total", "stage")
+	o.mVersion = m.NewGauge("delta_lake_table_version")
+	o.mCommitLatency = m.NewTimer("delta_lake_commit_latency_ns")
+	return o, nil
+}
+
+// Connect opens the table, creating it from the contract when absent, and checks that an
+// existing table has every column this output writes.
+func (o *output) Connect(ctx context.Context) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.table = delta.NewTable(delta.NewLocalStorage(o.path), delta.Options{CheckpointInterval: o.checkpointInterval})
+	snap, err := openOrCreate(ctx, o.table, o.layout.schema, o.layout.partitions, map[string]any{
+		"pipeline": o.pipeline, "configHash": o.configHash, "contract": o.contract.Name,
+	})
+	if err != nil {
+		return fmt.Errorf("delta_lake %s: %w", o.path, err)
+	}
+	if err := o.adopt(snap); err != nil {
+		return err
+	}
+	dlq, err := openDeadLetters(ctx, o.dlqPath, o.appPrefix, o.pipeline, o.path)
+	if err != nil {
+		return err
+	}
+	o.dlq = dlq
+	return nil
+}
+
+// adopt makes snap the output's view of the table and maps the layout onto its schema, which
+// may have more (nullable) columns or another order than ours.
+func (o *output) adopt(snap *delta.Snapshot) error {
+	ts, err := snap.Schema()
+	if err != nil {
+		return err
+	}
+	perm := make([]int, len(o.layout.schema.Fields))
+	for i, f := range o.layout.schema.Fields {
+		j := ts.Index(f.Name)
+		if j < 0 {
+			return fmt.Errorf("delta_lake %s: the table has no column %q that the contract %s needs (schema evolution is not enabled)", o.path, f.Name, o.contract.Name)
+		}
+		if got := ts.Fields[j].Type.String(); got != f.Type.String() {
+			return fmt.Errorf("delta_lake %s: column %q is %s in the table, the contract needs %s", o.path, f.Name, got, f.Type)
+		}
+		perm[i] = j
+	}
+	for j, f := range ts.Fields {
+		if !f.Nullable && !contains(perm, j) {
+			return fmt.Errorf("delta_lake %s: the table's NOT NULL column %q is not written by this output", o.path, f.Name)
+		}
+	}
+	o.snap, o.perm, o.width = snap, perm, len(ts.Fields)
+	o.mVersion.Set(snap.Version())
+	return nil
+}
+
+func openOrCreate(ctx context.Context, t *delta.Table, st *schema.StructType, partitions []string, info map[string]any) (*delta.Snapshot, error) {
+	exists, err := t.Exists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if exists {
+		return t.Snapshot(ctx)
+	}
+	snap, err := t.Create(ctx, st, delta.CreateOptions{PartitionColumns: partitions, CommitInfo: info})
+	if errors.Is(err, delta.ErrTableExists) {
+		return t.Snapshot(ctx) // another writer created it first
+	}
+	return snap, err
+}
+
+// WriteBatch commits the batch's new rows and the partitions' txn versions in one Delta
+// commit and dead-letters what cannot be stored.
+//
+// Records whose predecessor on their partition is not committed yet (it is in another batch
+// that a pipeline thread has not delivered, or that is being retried) are held here, not
+// nacked: the call waits until the commits of other in-flight batches close the gap, then
+// writes them. Nacking instead would deadlock behind Benthos' fan_out broker, which retries a
+// failed batch before it accepts the next one. A record held longer than max_hold is nacked
+// with an error that names the missing offset.
+func (o *output) WriteBatch(ctx context.Context, batch service.MessageBatch) error {
+	o.mu.Lock()
+	connected := o.snap != nil
+	o.mu.Unlock()
+	if !connected {
+		return service.ErrNotConnected
+	}
+	positions := make([]position, len(batch))
+	pending := make([]int, len(batch))
+	for i, m := range batch {
+		positions[i] = messagePosition(m)
+		pending[i] = i
+	}
+	now := time.Now()
+	deadline := time.NewTimer(o.maxHold)
+	defer deadline.Stop()
+	for {
+		o.mu.Lock()
+		waitIdx, err := o.commitWithRetry(ctx, batch, positions, pending, now)
+		changed := o.committed
+		o.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		if len(waitIdx) == 0 {
+			return nil
+		}
+		pending = waitIdx
+		select {
+		case <-changed:
+			continue
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+		}
+		berr := service.NewBatchError(batch, fmt.Errorf("held back for %s waiting for earlier records of the same partition", o.maxHold))
+		for _, i := range pending {
+			p := positions[i]
+			berr = berr.Failed(i, fmt.Errorf("offset %d of %s/%d waited %s for offset %d, which never reached this output: a processor may drop messages (debezium_unwrap must keep tombstones: tombstone_handling: keep)", p.offset, p.tp.Topic, p.tp.Partition, o.maxHold, p.prev))
+		}
+		o.log.Errorf("delta_lake %s: %v", o.path, berr)
+		return berr
+	}
+}
+
+// commitWithRetry plans and commits the pending messages, re-planning when a concurrent
+// writer committed for one of our partitions (a rebalance overlap), so that nothing it
+// wrote is written twice. It returns the indexes that must keep waiting. Callers hold o.mu.
+func (o *output) commitWithRetry(ctx context.Context, batch service.MessageBatch, positions []position, pending []int, now time.Time) ([]int, error) {
+	for attempt := 1; ; attempt++ {
+		waitIdx, err := o.commit(ctx, batch, positions, pending, now)
+		if errors.Is(err, delta.ErrConcurrentTransaction) && attempt < 5 {
+			snap, uerr := o.snap.Update(ctx)
+			if uerr != nil {
+				return nil, uerr
+			}
+			if aerr := o.adopt(snap); aerr != nil {
+				return nil, aerr
+			}
+			continue
+		}
+		return waitIdx, err
+	}
+}
+
+func (o *output) commit(ctx context.Context, batch service.MessageBatch, allPositions []position, pending []int, now time.Time) ([]int, error) {
+	positions := make([]position, len(pending))
+	for j, i := range pending {
+		positions[j] = allPositions[i]
+	}
+	committed := map[topicPartition]int64{}
+	for _, p := range positions {
+		if p.known {
+			if v, ok := o.snap.TxnVersion(appID(o.appPrefix, p.tp)); ok {
+				committed[p.tp] = v
+			}
+		}
+	}
+	verdicts, next := plan(positions, committed)
+	var rows [][]any
+	var dead []deadLetter
+	var minPos, maxPos string
+	posCol := o.layout.schema.Index(colSourcePos)
+	var waitIdx []int
+	for j, i := range pending {
+		m := batch[i]
+		switch verdicts[j] {
+		case skip:
+			o.mSkipped.Incr(1)
+			continue
+		case wait:
+			o.mWaiting.Incr(1)
+			waitIdx = append(waitIdx, i)
+			continue
+		}
+		raw, _ := m.AsBytes()
+		if perr := m.GetError(); perr != nil {
+			dead = append(dead, deadLetter{pos: allPositions[i], stage: "processing", reason: perr.Error(), raw: raw, key: metaString(m, "kafka_key")})
+			continue
+		}
+		if kind, ok := m.MetaGet("debezium_kind"); ok && kind != "row" {
+			continue // not a row: only advances the partition's version
+		}
+		row, err := o.layout.decodeRow(raw, now)
+		if err != nil {
+			dead = append(dead, deadLetter{pos: allPositions[i], stage: "decode", reason: err.Error(), raw: raw, key: metaString(m, "kafka_key")})
+			continue
+		}
+		if pos := allPositions[i]; pos.known {
+			// The input's coordinates are authoritative; the body may lack them (a pipeline
+			// that does not run debezium_unwrap right after the kafka input).
+			row[o.layout.kafkaCols[0]] = pos.tp.Topic
+			row[o.layout.kafkaCols[1]] = pos.tp.Partition
+			row[o.layout.kafkaCols[2]] = pos.offset
+		}
+		if p, ok := row[posCol].(string); ok {
+			if minPos == "" || p < minPos {
+				minPos = p
+			}
+			if p > maxPos {
+				maxPos = p
+			}
+		}
+		rows = append(rows, o.toTableOrder(row))
+	}
+	if len(dead) > 0 {
+		n, err := o.dlq.write(ctx, dead, now)
+		if err != nil {
+			return nil, fmt.Errorf("delta_lake %s: writing %d dead letters: %w", o.path, len(dead), err)
+		}
+		for _, d := range dead[:n] {
+			o.mDead.Incr(1, d.stage)
+		}
+		for _, d := range dead {
+			o.log.Warnf("delta_lake %s: dead-lettered %s offset %d: %s", o.path, d.pos.tp.Topic, d.pos.offset, d.reason)
+		}
+	}
+	if len(rows) == 0 && len(next) == 0 {
+		return waitIdx, nil
+	}
+	tx := o.snap.NewTransaction("STREAMING UPDATE")
+	offsets := map[string]any{}
+	for tp, v := range next {
+		id := appID(o.appPrefix, tp)
+		tx.TxnVersion(id)
+		tx.SetTxn(id, v)
+		offsets[tp.Topic+"/"+strconv.Itoa(int(tp.Partition))] = v
+	}
+	if len(rows) > 0 {
+		if _, err := tx.WriteRows(ctx, rows, delta.WriteOptions{TargetFileSize: o.targetFileSize, Compression: o.compression}); err != nil {
+			return nil, fmt.Errorf("delta_lake %s: %w", o.path, err)
+		}
+	}
+	tx.SetCommitInfo("pipeline", o.pipeline)
+	tx.SetCommitInfo("configHash", o.configHash)
+	tx.SetCommitInfo("outputMode", o.mode)
+	tx.SetCommitInfo("numRows", len(rows))
+	tx.SetCommitInfo("kafkaOffsets", offsets)
+	if minPos != "" {
+		tx.SetCommitInfo("sourcePositionMin", minPos)
+		tx.SetCommitInfo("sourcePositionMax", maxPos)
+	}
+	start := time.Now()
+	res, err := tx.Commit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o.mCommitLatency.Timing(time.Since(start).Nanoseconds())
+	if res.CheckpointErr != nil {
+		o.log.Warnf("delta_lake %s: %v (the commit succeeded; the next checkpoint will cover it)", o.path, res.CheckpointErr)
+	}
+	snap, err := o.snap.Update(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("delta_lake %s: committed version %d but could not re-read the log: %w", o.path, res.Version, err)
+	}
+	if err := o.adopt(snap); err != nil {
+		return nil, err
+	}
+	o.mCommits.Incr(1)
+	o.mRows.Incr(int64(len(rows)))
+	// Wake the calls holding records that waited for this commit.
+	close(o.committed)
+	o.committed = make(chan struct{})
+	return waitIdx, nil
+}
+
+func (o *output) toTableOrder(row []any) []any {
+	out := make([]any, o.width)
+	for i, v := range row {
+		out[o.perm[i]] = v
+	}
+	return out
+}
+
+// Close releases nothing: every commit is already durable.
+func (o *output) Close(context.Context) error { return nil }
+
+// messagePosition reads the Kafka coordinates the kafka input attached.
+func messagePosition(m *service.Message) position {
+	topic, ok1 := m.MetaGet("kafka_topic")
+	part, ok2 := m.MetaGet("kafka_partition")
+	off, ok3 := m.MetaGet("kafka_offset")
+	if !ok1 || !ok2 || !ok3 {
+		return position{}
+	}
+	p, err1 := strconv.ParseInt(part, 10, 32)
+	o, err2 := strconv.ParseInt(off, 10, 64)
+	if err1 != nil || err2 != nil {
+		return position{}
+	}
+	prev := int64(-1)
+	if s, ok := m.MetaGet("kafka_prev_offset"); ok && s != "" {
+		if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+			prev = v
+		}
+	}
+	return position{tp: topicPartition{Topic: topic, Partition: int32(p)}, offset: o, prev: prev, known: true}
+}
+
+func metaString(m *service.Message, key string) string {
+	v, _ := m.MetaGet(key)
+	return v
+}
+
+func contains(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// parseBytes reads sizes such as "128MiB", "64MB", "1048576".
+func parseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"B", 1}}
+	for _, u := range units {
+		if len(s) > len(u.suffix) && s[len(s)-len(u.suffix):] == u.suffix {
+			n, err := strconv.ParseInt(s[:len(s)-len(u.suffix)], 10, 64)
+			if err != nil || n <= 0 {
+				return 0, fmt.Errorf("%q: expected a positive size such as 128MiB", s)
+			}
+			return n * u.mult, nil
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q: expected a positive size such as 128MiB", s)
+	}
+	return n, nil
+}

@@ -1,0 +1,24 @@
+package debezium
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func mustNew(t testing.TB, o Options) *Unwrapper {
+	t.Helper()
+	u, err := New(o)
+	require.NoError(t, err)
+	return u
+}
+
+func requireReason(t testing.TB, err error, r Reason) *Error {
+	t.Helper()
+	require.Error(t, err)
+	var e *Error
+	require.True(t, errors.As(err, &e), "error %v is not an *Error", err)
+	require.Equal(t, r, e.Reason, "error: %v", err)
+	return e
+}

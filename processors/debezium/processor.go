@@ -1,0 +1,388 @@
+package debezium
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+
+	"github.com/ledgerflow/ledgerflow/schemas"
+)
+
+const (
+	fSchemaFile       = "schema_file"
+	fSchemaFiles      = "schema_files"
+	fDeleteHandling   = "delete_handling"
+	fTombstone        = "tombstone_handling"
+	fTruncate         = "truncate_handling"
+	fDropKinds        = "drop_kinds"
+	fIncludeBefore    = "include_before"
+	fTinyint1         = "tinyint1_as_boolean"
+	fDecimalMode      = "decimal_handling_mode"
+	fTimeMode         = "time_precision_mode"
+	fAddFields        = "add_fields"
+	fAddFieldsPrefix  = "add_fields_prefix"
+	fMaxMessageBytes  = "max_message_bytes"
+	fOldDeleteMode    = "delete.handling.mode"
+	fOldDropTombs     = "drop.tombstones"
+	fOldDeleteTombMod = "delete.tombstone.handling.mode"
+)
+
+// Metadata keys the processor sets.
+const (
+	MetaKind           = "debezium_kind"
+	MetaOp             = "debezium_op"
+	MetaTable          = "debezium_table"
+	MetaUnknownColumns = "debezium_unknown_columns"
+	MetaErrorReason    = "debezium_error_reason"
+)
+
+func processorSpec() *service.ConfigSpec {
+	return service.NewConfigSpec().
+		Beta().
+		Categories("Parsing", "Integration").
+		Summary("Unwraps Debezium change events (Kafka Connect JsonConverter JSON) into flat, typed rows with change metadata.").
+		Description(`
+Reads the value of a Debezium change event, with or without the JsonConverter schema wrapper
+(`+"`{\"schema\":…,\"payload\":…}`"+`), and replaces the message with one JSON object: the table's
+columns (the `+"`after`"+` image, or `+"`before`"+` for deletes) plus these columns:
+
+- `+"`_op`"+` c, u, d or r; `+"`_deleted`"+` true for deletes.
+- `+"`_source_ts`"+` source.ts_ms (or legacy ts_sec) as `+"`2024-11-11T12:20:59.000Z`"+`.
+- `+"`_source_pos`"+` a string whose byte order is the change order. MySQL/MariaDB:
+  `+"`%010d:%020d:%06d`"+` = binlog file number (the digits after the last '.'), pos, row. SQL Server:
+  `+"`<commit_lsn>:<change_lsn>:%020d(event_serial_no)`"+`. PostgreSQL: `+"`%020d(lsn)`"+`. Oracle: the scn
+  left-padded to 30 digits. Snapshot rows share the snapshot start position (Debezium does
+  this), so order them by key. Positions of different servers or binlog base names are not
+  comparable.
+- `+"`_source_gtid`"+` (string or null), `+"`_source_file`"+`, `+"`_source_table`"+` (db.table; db.schema.table for
+  sources with schemas).
+- `+"`_snapshot`"+` a string: "false" for streamed changes, else Debezium's value ("true", "first",
+  "last", "incremental", …); legacy booleans map to "true"/"false".
+- `+"`_kafka_topic`"+`, `+"`_kafka_partition`"+`, `+"`_kafka_offset`"+` from the kafka input's metadata, only when present.
+- `+"`_before`"+` for updates when include_before is true: the before image, typed like the row.
+
+### Typing
+
+Values are typed by the Kafka Connect schema when the message carries one (parsed once per
+distinct schema and cached), otherwise by the table contract named in schema_file. Decimals are
+JSON strings with exactly the column's scale ("1234.50"), never floats. Dates are "YYYY-MM-DD";
+Timestamp/MicroTimestamp/NanoTimestamp become "YYYY-MM-DDTHH:MM:SS.ffffffZ" (nine digits when
+nanoseconds are non-zero) — a zone-less DATETIME is its wall clock written with Z, not shifted;
+ZonedTimestamp is normalised to UTC; MicroTime/Time become "HH:MM:SS.ffffff". Year is an
+integer; Enum, EnumSet (comma-joined) and Json (text) are strings; bytes and Bits stay base64
+strings. TINYINT(1)/BOOL columns of the contract become booleans when tinyint1_as_boolean.
+A column the contract does not know (ADD COLUMN upstream) is passed through as its JSON value
+and named in the `+"`debezium_unknown_columns`"+` metadata; it never fails the message.
+
+### Non-row messages
+
+Tombstones (a null Kafka value, `+"`kafka_tombstone: \"true\"`"+`, `+"`null`"+` or `+"`{\"schema\":null,\"payload\":null}`"+`),
+heartbeats, schema-change events, transaction metadata, truncates (op t) and messages (op m) are
+recognised and passed through unchanged with `+"`debezium_kind`"+` set, so a `+"`switch`"+` can route them,
+or dropped: tombstones by default, the others when listed in drop_kinds.
+
+### Metadata
+
+Every message gets `+"`debezium_kind`"+` (row, tombstone, heartbeat, schema_change, transaction,
+truncate, message); rows also `+"`debezium_op`"+` and `+"`debezium_table`"+`.
+
+### Errors
+
+A message that cannot be unwrapped (broken JSON, no payload, unknown op, a value of the wrong
+JSON type or out of range, a decimal without scale, invalid UTF-8, larger than
+max_message_bytes, …) is not dropped: it continues unchanged, flagged with an error naming the
+field, the value and what was expected, with `+"`debezium_error_reason`"+` metadata, and the counter
+`+"`debezium_unwrap_errors_total{reason}`"+` is incremented. Route such messages with a `+"`catch`"+`, a
+`+"`switch`"+` on `+"`errored()`"+` or a `+"`reject_errored`"+`/`+"`fallback`"+` output to a dead-letter table.`).
+		Fields(
+			service.NewStringField(fSchemaFile).
+				Description("Table contract for typing values when Kafka Connect schemas are disabled (and for TINYINT(1)→boolean and decimal scale checks when they are enabled): an embedded contract name such as `transactions` or a path such as `schemas/transactions.yaml`. Events are matched to it by source table name (contract `database.table` or `table`); a schemas-disabled event of another table fails with reason no_contract.").
+				Examples("schemas/transactions.yaml", "accounts").Optional(),
+			service.NewStringListField(fSchemaFiles).
+				Description("More table contracts, for a pipeline that reads several tables' topics. Each event uses the contract whose table matches source.db/source.table.").
+				Default([]string{}).Advanced(),
+			service.NewStringEnumField(fDeleteHandling, "rewrite", "drop", "tombstone").
+				Description("What a delete (op d) becomes: `rewrite` a row from the before image with `_deleted: true`; `drop` nothing; `tombstone` an empty message with debezium_kind tombstone and debezium_op d.").
+				Default("rewrite"),
+			service.NewStringEnumField(fTombstone, "drop", "keep").
+				Description("Kafka tombstones (null values that follow deletes): `drop` them (ExtractNewRecordState's default) or `keep` them (passed through, debezium_kind tombstone). Set `keep` when a delta_lake output follows: it must see every offset of a partition to commit offsets in order, and writes no row for a tombstone.").
+				Default("drop"),
+			service.NewStringEnumField(fTruncate, "keep", "drop").
+				Description("Truncate events (op t): `keep` passes them through unchanged with debezium_kind truncate and debezium_table, so a pipeline can act on them; `drop` removes them as ExtractNewRecordState does.").
+				Default("keep"),
+			service.NewStringListField(fDropKinds).
+				Description("Non-row kinds to drop instead of passing through: heartbeat, schema_change, transaction, message, truncate, tombstone.").
+				Examples([]string{"heartbeat", "transaction"}).Default([]string{}),
+			service.NewBoolField(fIncludeBefore).
+				Description("Add `_before` (the before image, typed like the row) to updates, for retraction in aggregates.").
+				Default(true),
+			service.NewBoolField(fTinyint1).
+				Description("Render contract columns typed BOOL/BOOLEAN/TINYINT(1) as JSON booleans (0/1 accepted, other values fail). With false they stay integers.").
+				Default(true),
+			service.NewStringEnumField(fDecimalMode, "precise", "string", "double").
+				Description("Debezium's decimal.handling.mode, used for contract DECIMAL columns when Kafka Connect schemas are disabled: `precise` strings are base64 Connect Decimals at the contract scale, `string` strings are decimal text. JSON numbers (double mode, or JsonConverter decimal.format=NUMERIC) are always read exactly from their text, never through float64, and fail if they have more fractional digits than the column scale. With schemas enabled the schema decides.").
+				Default("precise").Advanced(),
+			service.NewStringEnumField(fTimeMode, "adaptive_time_microseconds", "connect").
+				Description("Debezium's time.precision.mode, used for contract temporal columns when schemas are disabled: with `adaptive_time_microseconds` DATETIME(0-3) is epoch ms, DATETIME(4-6) epoch µs, TIME µs and TIMESTAMP a ZonedTimestamp string; with `connect` they are all milliseconds.").
+				Default("adaptive_time_microseconds").Advanced(),
+			service.NewStringListField(fAddFields).
+				Description("Envelope fields to copy into the row, as ExtractNewRecordState's add.fields: `op`, `ts_ms`, `source.<f>` or an unqualified source field, `transaction.<f>` (`id`, `total_order`, `data_collection_order` default to transaction); `field:alias` renames. The column is add_fields_prefix + the name with '.' replaced by '_' (e.g. `__source_query`) and holds the raw JSON value or null.").
+				Examples([]string{"source.query", "transaction.id:txn_id"}).Default([]string{}).Advanced(),
+			service.NewStringField(fAddFieldsPrefix).Description("Prefix of add_fields columns.").Default("__").Advanced(),
+			service.NewIntField(fMaxMessageBytes).
+				Description("Messages larger than this fail with reason too_large instead of being decoded.").
+				Default(8<<20).Advanced(),
+			service.NewStringField(fOldDeleteTombMod).
+				Description("Alias for Debezium users: `drop` = delete_handling drop; `tombstone` and `delete-to-tombstone` = delete_handling tombstone; `rewrite` = delete_handling rewrite; `rewrite-with-tombstone` = rewrite plus tombstone_handling keep. Fails if it contradicts a non-default delete_handling/tombstone_handling.").
+				Optional().Advanced(),
+			service.NewStringField(fOldDeleteMode).
+				Description("Deprecated Debezium alias: `drop` = delete_handling drop, `none` = tombstone, `rewrite` = rewrite.").
+				Optional().Advanced(),
+			service.NewBoolField(fOldDropTombs).
+				Description("Deprecated Debezium alias: true = tombstone_handling drop, false = keep.").
+				Optional().Advanced(),
+		).
+		Example("Transactions topic to typed rows", "Unwrap schemaless Debezium events of bank.transactions, typing them with the table contract. Heartbeats and transaction metadata are dropped; schema changes and truncates pass through with debezium_kind set, for a switch output to route.", `
+pipeline:
+  processors:
+    - debezium_unwrap:
+        schema_file: schemas/transactions.yaml
+        drop_kinds: [ heartbeat, transaction ]
+`)
+}
+
+func init() {
+	service.MustRegisterProcessor("debezium_unwrap", processorSpec(), newProcessor)
+}
+
+type processor struct {
+	u       *Unwrapper
+	errs    *service.MetricCounter
+	dropped *service.MetricCounter
+}
+
+// optionsFromConfig reads the parsed config, applying the Debezium alias fields. An alias
+// that contradicts an explicitly set field of ours fails, rather than one silently winning.
+func optionsFromConfig(conf *service.ParsedConfig) (Options, error) {
+	o := DefaultOptions()
+	var err error
+	var files []string
+	if conf.Contains(fSchemaFile) {
+		f, err := conf.FieldString(fSchemaFile)
+		if err != nil {
+			return o, err
+		}
+		if f != "" {
+			files = append(files, f)
+		}
+	}
+	more, err := conf.FieldStringList(fSchemaFiles)
+	if err != nil {
+		return o, err
+	}
+	for _, f := range append(files, more...) {
+		t, err := schemas.Load(f)
+		if err != nil {
+			return o, fmt.Errorf("%s %q: %w", fSchemaFile, f, err)
+		}
+		o.Contracts = append(o.Contracts, t)
+	}
+	if o.DeleteHandling, err = conf.FieldString(fDeleteHandling); err != nil {
+		return o, err
+	}
+	if o.TombstoneHandling, err = conf.FieldString(fTombstone); err != nil {
+		return o, err
+	}
+	// ParsedConfig cannot tell a default from an explicit value, so a non-default value
+	// counts as set: an alias may replace a default but not contradict a chosen value.
+	deleteSet, tombSet := o.DeleteHandling != "rewrite", o.TombstoneHandling != "drop"
+	if o.TruncateHandling, err = conf.FieldString(fTruncate); err != nil {
+		return o, err
+	}
+	kinds, err := conf.FieldStringList(fDropKinds)
+	if err != nil {
+		return o, err
+	}
+	for _, k := range kinds {
+		o.DropKinds = append(o.DropKinds, Kind(k))
+	}
+	if o.IncludeBefore, err = conf.FieldBool(fIncludeBefore); err != nil {
+		return o, err
+	}
+	if o.Tinyint1AsBoolean, err = conf.FieldBool(fTinyint1); err != nil {
+		return o, err
+	}
+	if o.DecimalHandlingMode, err = conf.FieldString(fDecimalMode); err != nil {
+		return o, err
+	}
+	if o.TimePrecisionMode, err = conf.FieldString(fTimeMode); err != nil {
+		return o, err
+	}
+	if o.AddFields, err = conf.FieldStringList(fAddFields); err != nil {
+		return o, err
+	}
+	if o.AddFieldsPrefix, err = conf.FieldString(fAddFieldsPrefix); err != nil {
+		return o, err
+	}
+	if o.MaxMessageBytes, err = conf.FieldInt(fMaxMessageBytes); err != nil {
+		return o, err
+	}
+	aliases := aliasValues{}
+	if conf.Contains(fOldDeleteTombMod) {
+		v, err := conf.FieldString(fOldDeleteTombMod)
+		if err != nil {
+			return o, err
+		}
+		aliases.deleteTombstoneMode = &v
+	}
+	if conf.Contains(fOldDeleteMode) {
+		v, err := conf.FieldString(fOldDeleteMode)
+		if err != nil {
+			return o, err
+		}
+		aliases.deleteMode = &v
+	}
+	if conf.Contains(fOldDropTombs) {
+		v, err := conf.FieldBool(fOldDropTombs)
+		if err != nil {
+			return o, err
+		}
+		aliases.dropTombstones = &v
+	}
+	err = aliases.apply(&o, deleteSet, tombSet)
+	return o, err
+}
+
+type aliasValues struct {
+	deleteTombstoneMode, deleteMode *string
+	dropTombstones                  *bool
+}
+
+// apply maps Debezium's ExtractNewRecordState option names onto ours.
+func (a aliasValues) apply(o *Options, deleteSet, tombSet bool) error {
+	set := func(field string, dst *string, explicit bool, v, from string) error {
+		if explicit && *dst != v {
+			return fmt.Errorf("%s %q contradicts %s %q; set only one of them", from, v, field, *dst)
+		}
+		*dst = v
+		return nil
+	}
+	if p := a.deleteTombstoneMode; p != nil {
+		var del, tomb string
+		switch *p {
+		case "drop":
+			del, tomb = "drop", "drop"
+		case "tombstone", "delete-to-tombstone":
+			del, tomb = "tombstone", "drop"
+		case "rewrite":
+			del, tomb = "rewrite", "drop"
+		case "rewrite-with-tombstone":
+			del, tomb = "rewrite", "keep"
+		default:
+			return fmt.Errorf("%s %q: expected drop, tombstone, rewrite, rewrite-with-tombstone or delete-to-tombstone", fOldDeleteTombMod, *p)
+		}
+		if err := set(fDeleteHandling, &o.DeleteHandling, deleteSet, del, fOldDeleteTombMod); err != nil {
+			return err
+		}
+		if err := set(fTombstone, &o.TombstoneHandling, tombSet, tomb, fOldDeleteTombMod); err != nil {
+			return err
+		}
+		deleteSet, tombSet = true, true
+	}
+	if p := a.deleteMode; p != nil {
+		var del string
+		switch *p {
+		case "drop":
+			del = "drop"
+		case "none":
+			del = "tombstone"
+		case "rewrite":
+			del = "rewrite"
+		default:
+			return fmt.Errorf("%s %q: expected drop, none or rewrite", fOldDeleteMode, *p)
+		}
+		if err := set(fDeleteHandling, &o.DeleteHandling, deleteSet, del, fOldDeleteMode); err != nil {
+			return err
+		}
+	}
+	if p := a.dropTombstones; p != nil {
+		tomb := "keep"
+		if *p {
+			tomb = "drop"
+		}
+		if err := set(fTombstone, &o.TombstoneHandling, tombSet, tomb, fOldDropTombs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newProcessor(conf *service.ParsedConfig, res *service.Resources) (service.Processor, error) {
+	o, err := optionsFromConfig(conf)
+	if err != nil {
+		return nil, err
+	}
+	u, err := New(o)
+	if err != nil {
+		return nil, err
+	}
+	return &processor{
+		u:       u,
+		errs:    res.Metrics().NewCounter("debezium_unwrap_errors_total", "reason"),
+		dropped: res.Metrics().NewCounter("debezium_unwrap_dropped_total", "kind"),
+	}, nil
+}
+
+// MetaFromMessage reads the kafka input's metadata keys.
+func MetaFromMessage(msg *service.Message) Meta {
+	var m Meta
+	m.Topic, m.HasTopic = msg.MetaGet("kafka_topic")
+	m.Partition, m.HasPartition = msg.MetaGet("kafka_partition")
+	m.Offset, m.HasOffset = msg.MetaGet("kafka_offset")
+	if t, ok := msg.MetaGet("kafka_tombstone"); ok && strings.EqualFold(t, "true") {
+		m.TombstoneFlag = true
+	}
+	return m
+}
+
+func (p *processor) Process(_ context.Context, msg *service.Message) (service.MessageBatch, error) {
+	body, err := msg.AsBytes()
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.u.Unwrap(body, MetaFromMessage(msg))
+	if err != nil {
+		reason := string(ReasonInvalidJSON)
+		var e *Error
+		if errors.As(err, &e) {
+			reason = string(e.Reason)
+		}
+		p.errs.Incr(1, reason)
+		msg.MetaSetMut(MetaErrorReason, reason)
+		msg.SetError(err)
+		return service.MessageBatch{msg}, nil
+	}
+	if res.Drop {
+		p.dropped.Incr(1, string(res.Kind))
+		return nil, nil
+	}
+	if res.Body != nil {
+		msg.SetBytes(res.Body)
+	}
+	msg.MetaSetMut(MetaKind, string(res.Kind))
+	if res.Op != "" {
+		msg.MetaSetMut(MetaOp, res.Op)
+	}
+	if res.Table != "" {
+		msg.MetaSetMut(MetaTable, res.Table)
+	}
+	if len(res.UnknownColumns) > 0 {
+		msg.MetaSetMut(MetaUnknownColumns, strings.Join(res.UnknownColumns, ","))
+	}
+	return service.MessageBatch{msg}, nil
+}
+
+func (p *processor) Close(context.Context) error { return nil }

@@ -1,0 +1,305 @@
+package debezium
+
+import "strings"
+
+// row renders a c/u/r/d event as the output row (see the package documentation).
+func (st *state) row(op byte, table string, entry *schemaEntry, m Meta) (Result, error) {
+	u := st.u
+	image, imgName := st.after, "after"
+	if op == 'd' {
+		image, imgName = st.before, "before"
+	}
+	if !image.ok() {
+		return Result{}, &Error{Reason: ReasonMissingImage, Field: "payload." + imgName, Value: "null",
+			Expected: "the row image for op " + string(op) + " (Debezium needs binlog_row_image=FULL)"}
+	}
+	rt, err := st.typing(entry, table)
+	if err != nil {
+		return Result{}, err
+	}
+	withBefore := op == 'u' && u.o.IncludeBefore
+	if entry == nil && rt != nil && u.lastRT.Load() != rt {
+		u.lastRT.Store(rt)
+	}
+	// Rendered timestamps and decimals are longer than their wire form; size for that so
+	// the row is built in one allocation.
+	size := 2*(image.e-image.a) + 512
+	if withBefore {
+		size += 2 * (st.before.e - st.before.a)
+	}
+	out := make([]byte, 0, size)
+	out = append(out, '{')
+	eager := st.eagerOK && st.eagerRT == rt
+	if eager && op == 'd' && st.convB {
+		out = append(out, st.bufBefore...)
+		st.unknown = st.unkBefore
+	} else if eager && op != 'd' && st.convA {
+		out = append(out, st.bufAfter...)
+		st.unknown = st.unkAfter
+	} else {
+		st.img = imgName
+		if out, err = st.appendImage(out, rt, image, &st.unknown); err != nil {
+			return Result{}, err
+		}
+		st.img = ""
+	}
+	if len(out) > 1 {
+		out = append(out, ',')
+	}
+	out = append(out, `"_op":"`...)
+	out = append(out, op, '"')
+
+	src := &st.src
+	out = append(out, `,"_source_ts":`...)
+	switch {
+	case src.hasTsMs:
+		out = st.appendSourceTS(out, src.tsMs)
+	case src.hasTsSec:
+		out = st.appendSourceTS(out, src.tsSec*1000)
+	default:
+		out = append(out, "null"...)
+	}
+	if out, err = st.appendPos(append(out, `,"_source_pos":`...)); err != nil {
+		return Result{}, err
+	}
+	out = append(out, `,"_source_gtid":`...)
+	out = appendRawOrNull(out, st.b, src.gtid)
+	out = append(out, `,"_source_file":`...)
+	if src.file.ok() {
+		out = append(out, st.b[src.file.a-1:src.file.e+1]...)
+	} else {
+		out = append(out, "null"...)
+	}
+	out = append(out, `,"_snapshot":`...)
+	out = st.appendSnapshot(out)
+	if op == 'd' {
+		out = append(out, `,"_deleted":true`...)
+	} else {
+		out = append(out, `,"_deleted":false`...)
+	}
+	out = append(out, `,"_source_table":`...)
+	if table == "" {
+		out = append(out, "null"...)
+	} else {
+		out = appendJSONString(out, table)
+	}
+	if m.HasTopic {
+		out = append(out, `,"_kafka_topic":`...)
+		out = appendJSONString(out, m.Topic)
+	}
+	if m.HasPartition {
+		v, ok := parseInt([]byte(m.Partition))
+		if !ok || v < 0 || v > 1<<31-1 {
+			return Result{}, &Error{Reason: ReasonInvalidMeta, Field: "kafka_partition", Value: m.Partition, Expected: "a non-negative int32"}
+		}
+		out = appendInt(append(out, `,"_kafka_partition":`...), v)
+	}
+	if m.HasOffset {
+		v, ok := parseInt([]byte(m.Offset))
+		if !ok || v < 0 {
+			return Result{}, &Error{Reason: ReasonInvalidMeta, Field: "kafka_offset", Value: m.Offset, Expected: "a non-negative int64"}
+		}
+		out = appendInt(append(out, `,"_kafka_offset":`...), v)
+	}
+	for i := range u.add {
+		out = append(out, ',')
+		out = append(out, u.add[i].out...)
+		out = appendRawOrNull(out, st.b, st.adds[i])
+	}
+	if withBefore {
+		out = append(out, `,"_before":`...)
+		if st.before.ok() {
+			out = append(out, '{')
+			if eager && st.convB {
+				out = append(out, st.bufBefore...)
+			} else {
+				st.img = "before"
+				if out, err = st.appendImage(out, rt, st.before, nil); err != nil {
+					return Result{}, err
+				}
+				st.img = ""
+			}
+			out = append(out, '}')
+		} else {
+			out = append(out, "null"...)
+		}
+	}
+	out = append(out, '}')
+	return Result{Kind: KindRow, Body: out, Op: string(opNames[op]), Table: table, UnknownColumns: st.unknown}, nil
+}
+
+var opNames = [256]string{'c': "c", 'u': "u", 'd': "d", 'r': "r"}
+
+func appendRawOrNull(dst, b []byte, p span) []byte {
+	if !p.ok() {
+		return append(dst, "null"...)
+	}
+	return append(dst, b[p.a:p.e]...)
+}
+
+// appendJSONString writes s as a JSON string; s comes from validated input or metadata.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, `\u00`...)
+			dst = append(dst, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+func (st *state) appendSourceTS(dst []byte, ms int64) []byte {
+	dst = append(dst, '"')
+	dst, ok := appendMillisTS(dst, ms)
+	if !ok {
+		return append(dst[:len(dst)-1], "null"...)
+	}
+	return append(dst, '"')
+}
+
+// appendSnapshot normalises source.snapshot: booleans (legacy) become "true"/"false", null
+// or absent is "false", strings (true, first, last, incremental, …) are kept as given.
+func (st *state) appendSnapshot(dst []byte) []byte {
+	p := st.src.snapshot
+	if !p.ok() {
+		return append(dst, `"false"`...)
+	}
+	switch st.b[p.a] {
+	case 't':
+		return append(dst, `"true"`...)
+	case 'f', 'n':
+		return append(dst, `"false"`...)
+	}
+	return append(dst, st.b[p.a:p.e]...)
+}
+
+// appendPos writes _source_pos, a string whose byte order is the source's change order:
+//
+//	MySQL/MariaDB  %010d:%020d:%06d    binlog file number (digits after the last '.'), pos, row
+//	SQL Server     <commit_lsn>:<change_lsn>:%020d   event_serial_no (LSNs are fixed-width hex)
+//	PostgreSQL     %020d               lsn
+//	Oracle         %030s               scn, left-padded with zeros
+func (st *state) appendPos(dst []byte) ([]byte, error) {
+	src := &st.src
+	b := st.b
+	switch {
+	case src.file.ok() || src.hasPos:
+		if !src.file.ok() || !src.hasPos {
+			return dst, &Error{Reason: ReasonInvalidSource, Field: "source.file", Value: "(missing)", Expected: "both source.file and source.pos"}
+		}
+		file := b[src.file.a:src.file.e]
+		num := file[strings.LastIndexByte(string(file), '.')+1:]
+		n, ok := parseInt(num)
+		if !ok || n < 0 || n > 9999999999 || num[0] == '-' {
+			return dst, errAt(ReasonInvalidSource, "source.file", file, "a binlog file name ending in a numeric extension, e.g. mysql-bin.000003")
+		}
+		if src.pos < 0 || src.row < 0 || src.row > 999999 {
+			return dst, &Error{Reason: ReasonInvalidSource, Field: "source.pos", Value: itoa64(src.pos) + "/" + itoa64(src.row), Expected: "pos >= 0 and 0 <= row <= 999999"}
+		}
+		dst = append(dst, '"')
+		dst = appendPadded(dst, n, 10)
+		dst = append(dst, ':')
+		dst = appendPadded(dst, src.pos, 20)
+		dst = append(dst, ':')
+		dst = appendPadded(dst, src.row, 6)
+		return append(dst, '"'), nil
+	case src.commitLsn.ok() || src.changeLsn.ok():
+		dst = append(dst, '"')
+		dst = append(dst, b[src.commitLsn.a:src.commitLsn.e]...)
+		dst = append(dst, ':')
+		dst = append(dst, b[src.changeLsn.a:src.changeLsn.e]...)
+		dst = append(dst, ':')
+		dst = appendPadded(dst, src.serial, 20)
+		return append(dst, '"'), nil
+	case src.hasLsn:
+		if src.lsn < 0 {
+			return dst, &Error{Reason: ReasonInvalidSource, Field: "source.lsn", Value: itoa64(src.lsn), Expected: "a non-negative LSN"}
+		}
+		dst = append(dst, '"')
+		dst = appendPadded(dst, src.lsn, 20)
+		return append(dst, '"'), nil
+	case src.scn.ok():
+		scn := b[src.scn.a:src.scn.e]
+		if _, ok := parseInt(scn); !ok || len(scn) > 30 || scn[0] == '-' {
+			return dst, errAt(ReasonInvalidSource, "source.scn", scn, "a decimal SCN")
+		}
+		dst = append(dst, '"')
+		for k := len(scn); k < 30; k++ {
+			dst = append(dst, '0')
+		}
+		dst = append(dst, scn...)
+		return append(dst, '"'), nil
+	}
+	return dst, &Error{Reason: ReasonInvalidSource, Field: "payload.source", Value: "(no position)",
+		Expected: "source.file+pos (MySQL/MariaDB), change_lsn/commit_lsn (SQL Server), lsn (PostgreSQL) or scn (Oracle)"}
+}
+
+func appendPadded(dst []byte, v int64, width int) []byte {
+	var buf [20]byte
+	d := appendInt(buf[:0], v)
+	for k := len(d); k < width; k++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, d...)
+}
+
+// appendImage types the members of a row image object into dst (without braces).
+func (st *state) appendImage(dst []byte, rt *rowType, img span, unknown *[]string) ([]byte, error) {
+	s := &scanner{b: st.b[:img.e], i: img.a}
+	return st.appendImageFrom(dst, rt, s, unknown)
+}
+
+// appendImageFrom reads the image object at the scanner's cursor. Columns the typing does
+// not know are appended to *unknown (when unknown is not nil).
+func (st *state) appendImageFrom(dst []byte, rt *rowType, s *scanner, unknown *[]string) ([]byte, error) {
+	empty, err := s.objectStart()
+	if err != nil {
+		return dst, err
+	}
+	raw := colType{kind: kRaw}
+	for more, hint, first := !empty, 0, true; more; hint++ {
+		ka, ke, esc, err := s.key()
+		if err != nil {
+			return dst, withField(err, st.img)
+		}
+		name := st.b[ka:ke]
+		if esc {
+			name = unquote(nil, name)
+		}
+		if len(name) > 0 && name[0] == '_' && st.u.reserved[string(name)] {
+			return dst, errAt(ReasonReservedColumn, st.fieldName(name), name, "no source column named like an output metadata column")
+		}
+		c := &raw
+		if rt != nil {
+			if i, ok := rt.lookup(name, hint); ok {
+				c = &rt.cols[i]
+				hint = i
+				if c.unknown && unknown != nil {
+					*unknown = append(*unknown, string(name))
+				}
+			} else if rt.strict && unknown != nil {
+				*unknown = append(*unknown, string(name))
+			}
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, st.b[ka-1:ke+1]...)
+		dst = append(dst, ':')
+		if dst, err = st.appendValue(dst, s, c, name); err != nil {
+			return dst, err
+		}
+		if more, err = s.next(); err != nil {
+			return dst, withField(err, st.img)
+		}
+	}
+	return dst, nil
+}

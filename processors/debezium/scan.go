@@ -1,0 +1,465 @@
+package debezium
+
+import (
+	"bytes"
+	"encoding/binary"
+	"unicode/utf8"
+)
+
+// scanner walks JSON text in place. It never builds maps or interface values: callers ask
+// for the next token and get byte offsets into the input, which keeps unwrap allocation-free
+// on the hot path. Every method validates what it passes over, so text the unwrap copies
+// verbatim into its output is known to be valid JSON and valid UTF-8.
+type scanner struct {
+	b []byte
+	i int
+}
+
+// strClass marks bytes that end the fast path inside a string: the quote, the backslash,
+// control characters (invalid raw in JSON) and non-ASCII (needs UTF-8 validation).
+var strClass = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
+func (s *scanner) ws() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return
+	}
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte, or 0 at the end.
+func (s *scanner) peek() byte {
+	s.ws()
+	if s.i >= len(s.b) {
+		return 0
+	}
+	return s.b[s.i]
+}
+
+func (s *scanner) expect(c byte) error {
+	if s.peek() != c {
+		return s.syntax("'" + string(c) + "'")
+	}
+	s.i++
+	return nil
+}
+
+// syntax reports malformed JSON at the current offset.
+func (s *scanner) syntax(expected string) error {
+	got := "end of input"
+	if s.i < len(s.b) {
+		end := s.i + 20
+		if end > len(s.b) {
+			end = len(s.b)
+		}
+		got = string(s.b[s.i:end])
+	}
+	return &Error{Reason: ReasonInvalidJSON, Field: "", Value: got, Expected: expected + " at byte " + itoa(s.i)}
+}
+
+// str reads a string token; the cursor must be on its opening quote. It returns the span of
+// the raw contents (between the quotes) and whether it holds escapes.
+func (s *scanner) str() (start, end int, esc bool, err error) {
+	if s.peek() != '"' {
+		return 0, 0, false, s.syntax("a string")
+	}
+	s.i++
+	start = s.i
+	b := s.b
+	ascii := true
+	for s.i < len(b) {
+		// Eight bytes at a time while none is special (quote, backslash, control, non-ASCII).
+		for s.i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[s.i:])
+			if hasSpecial(x) {
+				break
+			}
+			s.i += 8
+		}
+		if s.i >= len(b) {
+			break
+		}
+		c := b[s.i]
+		if !strClass[c] {
+			s.i++
+			continue
+		}
+		switch {
+		case c == '"':
+			end = s.i
+			s.i++
+			if !ascii && !utf8.Valid(b[start:end]) {
+				return 0, 0, false, &Error{Reason: ReasonInvalidUTF8, Value: string(b[start:end]), Expected: "valid UTF-8 text"}
+			}
+			return start, end, esc, nil
+		case c == '\\':
+			esc = true
+			if s.i+1 >= len(b) {
+				return 0, 0, false, s.syntax("an escape sequence")
+			}
+			switch b[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if s.i+6 > len(b) || !isHex4(b[s.i+2:s.i+6]) {
+					return 0, 0, false, s.syntax(`\uXXXX`)
+				}
+				s.i += 6
+			default:
+				return 0, 0, false, s.syntax("a valid escape sequence")
+			}
+		case c < 0x20:
+			return 0, 0, false, s.syntax("no raw control character in a string")
+		default:
+			ascii = false
+			s.i++
+		}
+	}
+	return 0, 0, false, s.syntax(`closing '"'`)
+}
+
+const (
+	lo7 = 0x0101010101010101
+	hi7 = 0x8080808080808080
+)
+
+// hasSpecial reports whether any byte of x is '"', '\\', < 0x20 or >= 0x80 (SWAR).
+func hasSpecial(x uint64) bool {
+	quote := x ^ (lo7 * '"')
+	bslash := x ^ (lo7 * '\\')
+	zq := (quote - lo7) &^ quote
+	zb := (bslash - lo7) &^ bslash
+	ctl := (x - lo7*0x20) &^ x
+	return (zq|zb|ctl|x)&hi7 != 0
+}
+
+// skipObjectFast finds the end of the object or array starting at the cursor without
+// validating it; used for row images, which are fully validated when they are typed.
+func (s *scanner) skipObjectFast() (start, end int, err error) {
+	s.ws()
+	b := s.b
+	start = s.i
+	depth := 0
+	i := s.i
+	for i < len(b) {
+		switch b[i] {
+		case '"':
+			i++
+			for {
+				j := bytes.IndexByte(b[i:], '"')
+				if j < 0 {
+					s.i = len(b)
+					return start, 0, s.syntax(`closing '"'`)
+				}
+				i += j
+				k := i - 1
+				for k >= start && b[k] == '\\' {
+					k--
+				}
+				i++
+				if (i-2-k)%2 == 0 {
+					break
+				}
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				s.i = i + 1
+				return start, s.i, nil
+			}
+		}
+		i++
+	}
+	s.i = i
+	return start, 0, s.syntax("the end of the object")
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// num reads a number token per the JSON grammar and returns its span.
+func (s *scanner) num() (start, end int, err error) {
+	s.ws()
+	b := s.b
+	start = s.i
+	i := s.i
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		s.i = i
+		return 0, 0, s.syntax("a number")
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			s.i = i
+			return 0, 0, s.syntax("digits after '.'")
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			s.i = i
+			return 0, 0, s.syntax("exponent digits")
+		}
+	}
+	s.i = i
+	return start, i, nil
+}
+
+// lit consumes a literal such as true, false or null.
+func (s *scanner) lit(word string) error {
+	if len(s.b)-s.i < len(word) || string(s.b[s.i:s.i+len(word)]) != word {
+		return s.syntax(word)
+	}
+	s.i += len(word)
+	return nil
+}
+
+// isNull consumes a null literal if one is next.
+func (s *scanner) isNull() bool {
+	if s.peek() == 'n' && len(s.b)-s.i >= 4 && string(s.b[s.i:s.i+4]) == "null" {
+		s.i += 4
+		return true
+	}
+	return false
+}
+
+// maxDepth bounds nesting so hostile input cannot exhaust the stack.
+const maxDepth = 512
+
+// skip passes over one value, validating it, and returns its span.
+func (s *scanner) skip() (start, end int, err error) {
+	s.ws()
+	start = s.i
+	err = s.skipDepth(0)
+	return start, s.i, err
+}
+
+func (s *scanner) skipDepth(depth int) error {
+	if depth > maxDepth {
+		return s.syntax("nesting shallower than 512 levels")
+	}
+	switch s.peek() {
+	case '"':
+		_, _, _, err := s.str()
+		return err
+	case '{':
+		s.i++
+		if s.peek() == '}' {
+			s.i++
+			return nil
+		}
+		for {
+			if _, _, _, err := s.str(); err != nil {
+				return err
+			}
+			if err := s.expect(':'); err != nil {
+				return err
+			}
+			if err := s.skipDepth(depth + 1); err != nil {
+				return err
+			}
+			switch s.peek() {
+			case ',':
+				s.i++
+			case '}':
+				s.i++
+				return nil
+			default:
+				return s.syntax("',' or '}'")
+			}
+		}
+	case '[':
+		s.i++
+		if s.peek() == ']' {
+			s.i++
+			return nil
+		}
+		for {
+			if err := s.skipDepth(depth + 1); err != nil {
+				return err
+			}
+			switch s.peek() {
+			case ',':
+				s.i++
+			case ']':
+				s.i++
+				return nil
+			default:
+				return s.syntax("',' or ']'")
+			}
+		}
+	case 't':
+		return s.lit("true")
+	case 'f':
+		return s.lit("false")
+	case 'n':
+		return s.lit("null")
+	default:
+		_, _, err := s.num()
+		return err
+	}
+}
+
+// objectStart consumes '{' and reports whether the object is empty (then '}' is consumed too).
+func (s *scanner) objectStart() (empty bool, err error) {
+	if err := s.expect('{'); err != nil {
+		return false, err
+	}
+	if s.peek() == '}' {
+		s.i++
+		return true, nil
+	}
+	return false, nil
+}
+
+// key reads a member name and the colon after it.
+func (s *scanner) key() (start, end int, esc bool, err error) {
+	start, end, esc, err = s.str()
+	if err != nil {
+		return
+	}
+	err = s.expect(':')
+	return
+}
+
+// next consumes the separator after a member and reports whether another member follows.
+func (s *scanner) next() (more bool, err error) {
+	switch s.peek() {
+	case ',':
+		s.i++
+		return true, nil
+	case '}':
+		s.i++
+		return false, nil
+	}
+	return false, s.syntax("',' or '}'")
+}
+
+// unquote decodes a string token's contents with escapes into dst.
+func unquote(dst, raw []byte) []byte {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			dst = append(dst, c)
+			continue
+		}
+		i++
+		switch raw[i] {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r := rune(hexVal(raw[i+1 : i+5]))
+			i += 4
+			if r >= 0xD800 && r < 0xDC00 && i+6 < len(raw)+0 && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				r2 := rune(hexVal(raw[i+3 : i+7]))
+				if r2 >= 0xDC00 && r2 < 0xE000 {
+					r = (r-0xD800)<<10 + (r2 - 0xDC00) + 0x10000
+					i += 6
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+		default:
+			dst = append(dst, raw[i])
+		}
+	}
+	return dst
+}
+
+func hexVal(b []byte) int {
+	v := 0
+	for _, c := range b {
+		v <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			v |= int(c - '0')
+		case c >= 'a' && c <= 'f':
+			v |= int(c-'a') + 10
+		default:
+			v |= int(c-'A') + 10
+		}
+	}
+	return v
+}
+
+func itoa(n int) string {
+	var buf [20]byte
+	return string(appendInt(buf[:0], int64(n)))
+}
+
+func appendInt(dst []byte, n int64) []byte {
+	if n >= 0 && n < 10 {
+		return append(dst, byte('0'+n))
+	}
+	var buf [20]byte
+	i := len(buf)
+	neg := n < 0
+	u := uint64(n)
+	if neg {
+		u = uint64(-n)
+	}
+	for u >= 10 {
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+	}
+	i--
+	buf[i] = byte('0' + u)
+	if neg {
+		i--
+		buf[i] = '-'
+	}
+	return append(dst, buf[i:]...)
+}

@@ -1,0 +1,508 @@
+package debezium
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ledgerflow/ledgerflow/schemas"
+)
+
+// Kind is what a Debezium message is; it becomes the `debezium_kind` metadata value.
+type Kind string
+
+// Message kinds.
+const (
+	KindRow          Kind = "row"
+	KindTombstone    Kind = "tombstone"
+	KindHeartbeat    Kind = "heartbeat"
+	KindSchemaChange Kind = "schema_change"
+	KindTransaction  Kind = "transaction"
+	KindTruncate     Kind = "truncate"
+	KindMessage      Kind = "message"
+)
+
+// Options configure an Unwrapper. DefaultOptions gives the processor's defaults.
+type Options struct {
+	DeleteHandling      string // rewrite | drop | tombstone
+	TombstoneHandling   string // drop | keep
+	TruncateHandling    string // keep | drop
+	DropKinds           []Kind // further kinds to drop instead of passing through
+	IncludeBefore       bool   // add _before to updates
+	Tinyint1AsBoolean   bool
+	DecimalHandlingMode string // precise | string | double (schemas disabled)
+	TimePrecisionMode   string // adaptive_time_microseconds | connect (schemas disabled)
+	Contracts           []*schemas.Table
+	AddFields           []string
+	AddFieldsPrefix     string
+	MaxMessageBytes     int
+}
+
+// DefaultOptions returns the defaults the processor documents.
+func DefaultOptions() Options {
+	return Options{
+		DeleteHandling: "rewrite", TombstoneHandling: "drop", TruncateHandling: "keep",
+		IncludeBefore: true, Tinyint1AsBoolean: true, DecimalHandlingMode: "precise",
+		TimePrecisionMode: "adaptive_time_microseconds", AddFieldsPrefix: "__",
+		MaxMessageBytes: 8 << 20,
+	}
+}
+
+// Meta is the Kafka metadata of the input message; Has* false means absent.
+type Meta struct {
+	Topic                    string
+	Partition, Offset        string
+	HasTopic, HasPartition   bool
+	HasOffset, TombstoneFlag bool
+}
+
+// Result is the outcome of Unwrap for a message that did not fail.
+type Result struct {
+	Kind           Kind
+	Drop           bool   // the message must be removed from the stream
+	Body           []byte // the new body; nil keeps the input unchanged (non-row kinds)
+	Op             string // c u d r t m, when known
+	Table          string // db.table from source, when known
+	UnknownColumns []string
+}
+
+type addField struct {
+	scope string // envelope | source | transaction
+	name  string // field inside scope
+	out   string // `"<prefix><alias>":`
+}
+
+// Unwrapper turns Debezium JsonConverter values into flat rows. It is safe for concurrent use.
+type Unwrapper struct {
+	o         Options
+	to        typingOptions
+	cache     *schemaCache
+	contracts map[string]*schemas.Table // by lower-case "db.table" and "table"
+	typed     map[*schemas.Table]*rowType
+	add       []addField
+	reserved  map[string]bool
+	drop      map[Kind]bool
+	pool      sync.Pool
+	lastRT    atomic.Pointer[rowType] // typing of the last schemaless row, for eager typing
+}
+
+// New validates options and builds an Unwrapper.
+func New(o Options) (*Unwrapper, error) {
+	u := &Unwrapper{o: o, cache: newSchemaCache(), contracts: map[string]*schemas.Table{},
+		typed: map[*schemas.Table]*rowType{}, drop: map[Kind]bool{}}
+	switch o.DeleteHandling {
+	case "rewrite", "drop", "tombstone":
+	default:
+		return nil, fmt.Errorf("delete_handling %q: expected rewrite, drop or tombstone", o.DeleteHandling)
+	}
+	switch o.TombstoneHandling {
+	case "drop":
+		u.drop[KindTombstone] = true
+	case "keep":
+	default:
+		return nil, fmt.Errorf("tombstone_handling %q: expected drop or keep", o.TombstoneHandling)
+	}
+	switch o.TruncateHandling {
+	case "drop":
+		u.drop[KindTruncate] = true
+	case "keep":
+	default:
+		return nil, fmt.Errorf("truncate_handling %q: expected keep or drop", o.TruncateHandling)
+	}
+	for _, k := range o.DropKinds {
+		switch k {
+		case KindTombstone, KindHeartbeat, KindSchemaChange, KindTransaction, KindTruncate, KindMessage:
+			u.drop[k] = true
+		default:
+			return nil, fmt.Errorf("drop_kinds: %q is not a droppable kind (tombstone, heartbeat, schema_change, transaction, truncate, message)", k)
+		}
+	}
+	switch o.DecimalHandlingMode {
+	case "precise", "string", "double":
+	default:
+		return nil, fmt.Errorf("decimal_handling_mode %q: expected precise, string or double", o.DecimalHandlingMode)
+	}
+	switch o.TimePrecisionMode {
+	case "adaptive_time_microseconds", "connect":
+	default:
+		return nil, fmt.Errorf("time_precision_mode %q: expected adaptive_time_microseconds or connect", o.TimePrecisionMode)
+	}
+	if o.MaxMessageBytes <= 0 {
+		return nil, fmt.Errorf("max_message_bytes %d: expected a positive size", o.MaxMessageBytes)
+	}
+	u.to = typingOptions{tinyint1AsBool: o.Tinyint1AsBoolean, decimalMode: o.DecimalHandlingMode, timeMode: o.TimePrecisionMode}
+	for _, t := range o.Contracts {
+		rt := newRowType(len(t.Columns), true)
+		for i := range t.Columns {
+			rt.add(t.Columns[i].Name, contractCol(&t.Columns[i], u.to))
+		}
+		u.typed[t] = rt
+		u.contracts[strings.ToLower(t.Name)] = t
+		if t.Database != "" {
+			u.contracts[strings.ToLower(t.Database+"."+t.Name)] = t
+		}
+	}
+	u.reserved = map[string]bool{}
+	for _, n := range []string{"_op", "_source_ts", "_source_pos", "_source_gtid", "_source_file", "_snapshot",
+		"_deleted", "_source_table", "_kafka_topic", "_kafka_partition", "_kafka_offset", "_before"} {
+		u.reserved[n] = true
+	}
+	for _, spec := range o.AddFields {
+		f, err := parseAddField(spec, o.AddFieldsPrefix)
+		if err != nil {
+			return nil, err
+		}
+		name := o.AddFieldsPrefix + f.out
+		if u.reserved[name] {
+			return nil, fmt.Errorf("add_fields %q: output column %q is already written by the processor", spec, name)
+		}
+		u.reserved[name] = true
+		f.out = `"` + name + `":`
+		u.add = append(u.add, f)
+	}
+	u.pool.New = func() any { return &state{u: u, tmp: make([]byte, 0, 128)} }
+	return u, nil
+}
+
+// parseAddField reads ExtractNewRecordState's add.fields syntax: [scope.]field[:alias].
+// op/ts_ms/ts_us/ts_ns are envelope fields; id/total_order/data_collection_order default to
+// the transaction block; anything else unqualified is a source field.
+func parseAddField(spec, prefix string) (addField, error) {
+	s := strings.TrimSpace(spec)
+	alias := ""
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		s, alias = s[:i], s[i+1:]
+	}
+	var f addField
+	switch {
+	case strings.HasPrefix(s, "source."):
+		f.scope, f.name = "source", s[len("source."):]
+	case strings.HasPrefix(s, "transaction."):
+		f.scope, f.name = "transaction", s[len("transaction."):]
+	case s == "op" || s == "ts_ms" || s == "ts_us" || s == "ts_ns":
+		f.scope, f.name = "envelope", s
+	case s == "id" || s == "total_order" || s == "data_collection_order":
+		f.scope, f.name = "transaction", s
+	default:
+		f.scope, f.name = "source", s
+	}
+	if f.name == "" || strings.ContainsAny(f.name, `."\`) || strings.ContainsAny(alias, `"\`) {
+		return f, fmt.Errorf("add_fields %q: expected [source.|transaction.]field[:alias]", spec)
+	}
+	if alias == "" {
+		alias = strings.ReplaceAll(s, ".", "_")
+	}
+	f.out = alias
+	return f, nil
+}
+
+type span struct{ a, e int }
+
+func (p span) ok() bool { return p.e > 0 }
+
+type sourceInfo struct {
+	present              bool
+	tsMs, tsSec          int64
+	hasTsMs, hasTsSec    bool
+	snapshot             span // raw token
+	db, table, schema    span // string contents
+	dbEsc, tableEsc      bool
+	file                 span // string contents
+	pos, row             int64
+	hasPos               bool
+	gtid                 span // raw token
+	changeLsn, commitLsn span
+	serial               int64
+	lsn                  int64
+	hasLsn               bool
+	scn                  span
+}
+
+// state is the per-call scratch; pooled so the hot path does not allocate it.
+type state struct {
+	u       *Unwrapper
+	b       []byte
+	tmp     []byte
+	img     string
+	before  span
+	after   span
+	bNull   bool
+	aNull   bool
+	op      span
+	hasOp   bool
+	src     sourceInfo
+	isDDL   bool
+	status  bool
+	nKeys   int
+	nTsKeys int
+	adds    []span
+	unknown []string
+	// lastTable survives reset: the table name of the previous event handled by this state.
+	lastTable string
+
+	entry               *schemaEntry
+	eagerInit, eagerOK  bool
+	eagerRT             *rowType
+	convA, convB        bool
+	bufAfter, bufBefore []byte // survive reset for reuse
+	unkAfter, unkBefore []string
+}
+
+func (st *state) reset(b []byte) {
+	tmp, adds, u, last, ba, bb := st.tmp[:0], st.adds[:0], st.u, st.lastTable, st.bufAfter[:0], st.bufBefore[:0]
+	*st = state{u: u, b: b, tmp: tmp, lastTable: last, bufAfter: ba, bufBefore: bb}
+	for range u.add {
+		adds = append(adds, span{})
+	}
+	st.adds = adds
+}
+
+func (st *state) fieldName(field []byte) string {
+	if st.img == "" {
+		return string(field)
+	}
+	return st.img + "." + string(field)
+}
+
+// Unwrap decodes one Kafka message value. It never panics on any input. An error is an
+// *Error whose Reason classifies it; the caller must route the message to its error path.
+func (u *Unwrapper) Unwrap(body []byte, m Meta) (Result, error) {
+	if len(body) > u.o.MaxMessageBytes {
+		return Result{}, &Error{Reason: ReasonTooLarge, Field: "message", Value: itoa(len(body)) + " bytes",
+			Expected: "at most max_message_bytes = " + itoa(u.o.MaxMessageBytes) + " bytes"}
+	}
+	if m.TombstoneFlag || isBlankOrNull(body) {
+		return u.nonRow(Result{Kind: KindTombstone}), nil
+	}
+	if m.HasTopic && strings.HasPrefix(m.Topic, "__debezium-heartbeat") {
+		return u.nonRow(Result{Kind: KindHeartbeat}), nil
+	}
+	st := u.pool.Get().(*state)
+	defer u.pool.Put(st)
+	st.reset(body)
+	return st.unwrap(m)
+}
+
+func isBlankOrNull(b []byte) bool {
+	s := scanner{b: b}
+	if s.peek() == 0 {
+		return true
+	}
+	if s.isNull() {
+		return s.peek() == 0
+	}
+	return false
+}
+
+func (u *Unwrapper) nonRow(r Result) Result {
+	r.Drop = u.drop[r.Kind]
+	return r
+}
+
+func (st *state) unwrap(m Meta) (Result, error) {
+	u := st.u
+	s := &scanner{b: st.b}
+	if s.peek() != '{' {
+		return Result{}, errAt(ReasonInvalidJSON, "message", st.b, "a JSON object (a Debezium JsonConverter value)")
+	}
+	empty, err := s.objectStart()
+	if err != nil {
+		return Result{}, err
+	}
+	var entry *schemaEntry
+	schemaSeen, payloadSeen, payloadNull := false, false, false
+	for more := !empty; more; {
+		ka, ke, esc, err := s.key()
+		if err != nil {
+			return Result{}, err
+		}
+		key := st.b[ka:ke]
+		if esc {
+			key = unquote(nil, key)
+		}
+		switch string(key) {
+		case "schema":
+			schemaSeen = true
+			if s.isNull() {
+				break
+			}
+			if entry, err = u.cache.lookup(s, m.Topic); err != nil {
+				return Result{}, err
+			}
+			st.entry = entry
+		case "payload":
+			payloadSeen = true
+			if s.isNull() {
+				payloadNull = true
+				break
+			}
+			if s.peek() != '{' {
+				return Result{}, errAt(ReasonMissingPayload, "payload", s.valueText(), "an object or null")
+			}
+			pe, err := s.objectStart()
+			if err != nil {
+				return Result{}, withField(err, "payload")
+			}
+			for pm := !pe; pm; {
+				a, e, esc, err := s.key()
+				if err != nil {
+					return Result{}, withField(err, "payload")
+				}
+				k := st.b[a:e]
+				if esc {
+					k = unquote(nil, k)
+				}
+				if err := st.member(s, k); err != nil {
+					return Result{}, err
+				}
+				if pm, err = s.next(); err != nil {
+					return Result{}, withField(err, "payload")
+				}
+			}
+		default:
+			if err := st.member(s, key); err != nil {
+				return Result{}, err
+			}
+		}
+		if more, err = s.next(); err != nil {
+			return Result{}, err
+		}
+	}
+	if s.peek() != 0 {
+		return Result{}, s.syntax("end of input after the JSON object")
+	}
+	if schemaSeen && !payloadSeen {
+		return Result{}, &Error{Reason: ReasonMissingPayload, Field: "payload", Expected: `a "payload" member next to "schema"`}
+	}
+	if payloadNull {
+		return u.nonRow(Result{Kind: KindTombstone}), nil
+	}
+	table := st.tableName()
+	switch {
+	case entry != nil && entry.kind != "":
+		return u.nonRow(Result{Kind: entry.kind, Table: table}), nil
+	case st.isDDL:
+		return u.nonRow(Result{Kind: KindSchemaChange, Table: table}), nil
+	case st.status && !st.hasOp:
+		return u.nonRow(Result{Kind: KindTransaction}), nil
+	case !st.hasOp:
+		if st.nKeys > 0 && st.nKeys == st.nTsKeys {
+			return u.nonRow(Result{Kind: KindHeartbeat}), nil
+		}
+		if st.nKeys == 0 {
+			return Result{}, &Error{Reason: ReasonMissingPayload, Field: "payload", Value: "{}", Expected: "a Debezium envelope (before, after, source, op)"}
+		}
+		return Result{}, &Error{Reason: ReasonUnknownOp, Field: "payload.op", Value: "(missing)", Expected: "an op of c, u, d, r, t or m"}
+	}
+	opText := st.b[st.op.a:st.op.e]
+	if len(opText) != 1 {
+		return Result{}, errAt(ReasonUnknownOp, "payload.op", opText, "c, u, d, r, t or m")
+	}
+	op := opText[0]
+	switch op {
+	case 't':
+		return u.nonRow(Result{Kind: KindTruncate, Op: "t", Table: table}), nil
+	case 'm':
+		return u.nonRow(Result{Kind: KindMessage, Op: "m", Table: table}), nil
+	case 'c', 'u', 'r':
+	case 'd':
+		switch u.o.DeleteHandling {
+		case "drop":
+			return Result{Kind: KindRow, Drop: true, Op: "d", Table: table}, nil
+		case "tombstone":
+			return Result{Kind: KindTombstone, Body: []byte{}, Op: "d", Table: table}, nil
+		}
+	default:
+		return Result{}, errAt(ReasonUnknownOp, "payload.op", opText, "c, u, d, r, t or m")
+	}
+	return st.row(op, table, entry, m)
+}
+
+// tableName renders db[.schema].table from the source block ("" when absent).
+func (st *state) tableName() string {
+	src := &st.src
+	if !src.table.ok() {
+		return ""
+	}
+	b := st.tmp[:0]
+	if src.db.ok() {
+		b = appendContents(b, st.b[src.db.a:src.db.e], src.dbEsc)
+		b = append(b, '.')
+	}
+	if src.schema.ok() {
+		b = appendContents(b, st.b[src.schema.a:src.schema.e], true)
+		b = append(b, '.')
+	}
+	b = appendContents(b, st.b[src.table.a:src.table.e], src.tableEsc)
+	st.tmp = b[:0]
+	// Consecutive events are nearly always of the same table: reuse its string.
+	if string(b) != st.lastTable {
+		st.lastTable = string(b)
+	}
+	return st.lastTable
+}
+
+func appendContents(dst, raw []byte, esc bool) []byte {
+	if esc {
+		return unquote(dst, raw)
+	}
+	return append(dst, raw...)
+}
+
+// typing picks the row typing: the message's Connect schema (refined by the table's
+// contract, if configured), else the contract, else none (values pass through as JSON).
+func (st *state) typing(entry *schemaEntry, table string) (*rowType, error) {
+	u := st.u
+	contract := u.contractFor(st)
+	if entry != nil && entry.value != nil {
+		return entry.rowType(contract, u.to), nil
+	}
+	if len(u.o.Contracts) == 0 {
+		return nil, nil
+	}
+	if contract == nil {
+		if len(u.o.Contracts) == 1 && table == "" {
+			return u.typed[u.o.Contracts[0]], nil
+		}
+		names := make([]string, 0, len(u.o.Contracts))
+		for _, t := range u.o.Contracts {
+			names = append(names, t.Name)
+		}
+		return nil, &Error{Reason: ReasonNoContract, Field: "source.table", Value: table,
+			Expected: "a table covered by schema_file/schema_files (have " + strings.Join(names, ", ") + ") when Kafka Connect schemas are disabled"}
+	}
+	return u.typed[contract], nil
+}
+
+func (u *Unwrapper) contractFor(st *state) *schemas.Table {
+	if len(u.contracts) == 0 || !st.src.table.ok() {
+		return nil
+	}
+	k := st.tmp[:0]
+	if st.src.db.ok() {
+		k = appendLower(k, st.b[st.src.db.a:st.src.db.e])
+		k = append(k, '.')
+		k = appendLower(k, st.b[st.src.table.a:st.src.table.e])
+		if t := u.contracts[string(k)]; t != nil {
+			return t
+		}
+		k = k[:0]
+	}
+	k = appendLower(k, st.b[st.src.table.a:st.src.table.e])
+	t := u.contracts[string(k)]
+	if t != nil && t.Database != "" && st.src.db.ok() && !strings.EqualFold(t.Database, string(st.b[st.src.db.a:st.src.db.e])) {
+		return nil
+	}
+	return t
+}
+
+func appendLower(dst, s []byte) []byte {
+	for _, c := range s {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
