@@ -198,3 +198,29 @@ func TestPipelinesLint(t *testing.T) {
 		t.Fatalf("lint failed (%d):\n%s", code, out)
 	}
 }
+
+// TestCommittedDocsAreCurrent fails when docs/components, which the README links, differs
+// from what `ledgerflow docs` renders from the code: regenerate with
+// `go run ./cmd/ledgerflow docs --out docs/components`.
+func TestCommittedDocsAreCurrent(t *testing.T) {
+	dir := t.TempDir()
+	if out, code := run(t, "", time.Minute, nil, "docs", "--out", dir); code != 0 {
+		t.Fatalf("docs failed (%d):\n%s", code, out)
+	}
+	committed := filepath.Join(repoRoot, "docs", "components")
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		want, _ := os.ReadFile(p)
+		got, rerr := os.ReadFile(filepath.Join(committed, rel))
+		if rerr != nil || string(got) != string(want) {
+			t.Errorf("docs/components/%s is stale or missing: regenerate with `go run ./cmd/ledgerflow docs --out docs/components`", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

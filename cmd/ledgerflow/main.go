@@ -26,5 +26,6 @@ func main() {
 		service.CLIOptSetArgs(args...),
 		service.CLIOptAddCommand(docsCommand()),
 		service.CLIOptAddCommand(tableCommand()),
+		service.CLIOptAddCommand(demoCommand()),
 	)
 }

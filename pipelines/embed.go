@@ -1,0 +1,10 @@
+// Package pipelines embeds the shipped pipeline configs, so that a packaged ledgerflow binary
+// can run them (`ledgerflow demo`) outside a checkout of the repository.
+package pipelines
+
+import "embed"
+
+// FS holds customers.yaml, accounts.yaml and transactions.yaml.
+//
+//go:embed *.yaml
+var FS embed.FS
