@@ -66,6 +66,11 @@ output:
     schema_file: transactions
     batching: { count: 10000, period: 200ms }
 `, c.ListenAddrs()[0], topic, i, filepath.Join(dir, "bronze")), func() int { return rowCount(b, filepath.Join(dir, "bronze")) })
+		snap, err := delta.OpenLocal(filepath.Join(dir, "bronze")).Snapshot(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(n)/float64(snap.Version()), "rows/commit")
 		b.ReportMetric(float64(n)/consume.Seconds(), "consume-ev/s")
 		b.ReportMetric(float64(n)/bronze.Seconds(), "bronze-ev/s")
 	}

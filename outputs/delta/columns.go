@@ -2,6 +2,7 @@ package delta
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/ledgerflow/ledgerflow/delta/schema"
 	"github.com/ledgerflow/ledgerflow/schemas"
@@ -86,6 +87,18 @@ type layout struct {
 	dataCols int
 	// kafkaCols are the indexes of _kafka_topic, _kafka_partition and _kafka_offset.
 	kafkaCols [3]int
+	// byName and byLowerName map event member names to field indexes.
+	byName, byLowerName map[string]int
+}
+
+// fieldIndex finds the field an event member fills: exact name first, then
+// case-insensitively, as MySQL column names are and Debezium keeps the DDL's spelling.
+func (l *layout) fieldIndex(name string) (int, bool) {
+	if i, ok := l.byName[name]; ok {
+		return i, true
+	}
+	i, ok := l.byLowerName[strings.ToLower(name)]
+	return i, ok
 }
 
 type derivedCol struct {
@@ -142,6 +155,11 @@ func bronzeLayout(t *schemas.Table, partitionBy []string, tinyint1AsBool bool) (
 	l.schema = st
 	l.partitions = partitionBy
 	l.kafkaCols = [3]int{st.Index(colKafkaTopic), st.Index(colKafkaPartition), st.Index(colKafkaOffset)}
+	l.byName, l.byLowerName = map[string]int{}, map[string]int{}
+	for i, f := range st.Fields {
+		l.byName[f.Name] = i
+		l.byLowerName[strings.ToLower(f.Name)] = i
+	}
 	return l, nil
 }
 

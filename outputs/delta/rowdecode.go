@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -38,8 +38,21 @@ func fieldErr(col string, raw []byte, expected string) error {
 // columns plus _op, _source_* and _kafka_* fields) into a row of the layout. ingestedAt
 // fills _ingested_at. Unknown fields are ignored here; schema evolution decides about them.
 func (l *layout) decodeRow(body []byte, ingestedAt time.Time) ([]any, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil {
+	raws := make([][]byte, len(l.schema.Fields))
+	err := eachMember(body, func(key []byte, escaped bool, val []byte) error {
+		name := string(key)
+		if escaped {
+			var ok bool
+			if name, ok = stringValue(append(append([]byte{'"'}, key...), '"')); !ok {
+				return fmt.Errorf("invalid member name %q", truncateBytes(key))
+			}
+		}
+		if i, ok := l.fieldIndex(name); ok && raws[i] == nil {
+			raws[i] = val
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("event is not a JSON object: %v", err)
 	}
 	row := make([]any, len(l.schema.Fields))
@@ -51,8 +64,8 @@ func (l *layout) decodeRow(body []byte, ingestedAt time.Time) ([]any, error) {
 			row[i] = ingestedAt.UTC().Truncate(time.Microsecond)
 			continue
 		}
-		raw, ok := lookup(obj, f.Name)
-		if !ok || isNull(raw) {
+		raw := raws[i]
+		if raw == nil || isNull(raw) {
 			if !f.Nullable {
 				return nil, &FieldError{Column: f.Name, Value: "null", Expected: "a value (the column is NOT NULL)"}
 			}
@@ -87,21 +100,7 @@ func (l *layout) decodeRow(body []byte, ingestedAt time.Time) ([]any, error) {
 	return row, nil
 }
 
-// lookup finds a field by exact name first, then case-insensitively, as MySQL column names
-// are case-insensitive and Debezium keeps the DDL's spelling.
-func lookup(obj map[string]json.RawMessage, name string) (json.RawMessage, bool) {
-	if v, ok := obj[name]; ok {
-		return v, true
-	}
-	for k, v := range obj {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	return nil, false
-}
-
-func isNull(raw json.RawMessage) bool { return len(raw) == 4 && string(raw) == "null" }
+func isNull(raw []byte) bool { return len(raw) == 4 && string(raw) == "null" }
 
 // decodeValue converts one JSON value to the Go value of Delta type t (see delta/schema).
 func decodeValue(col string, t schema.Type, raw json.RawMessage) (any, error) {
@@ -109,7 +108,8 @@ func decodeValue(col string, t schema.Type, raw json.RawMessage) (any, error) {
 	case schema.DecimalType:
 		text := string(raw)
 		if len(raw) > 0 && raw[0] == '"' {
-			if err := json.Unmarshal(raw, &text); err != nil {
+			var ok bool
+			if text, ok = stringValue(raw); !ok {
 				return nil, fieldErr(col, raw, t.String())
 			}
 		}
@@ -151,8 +151,8 @@ func decodeValue(col string, t schema.Type, raw json.RawMessage) (any, error) {
 				}
 				return buf.String(), nil
 			}
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil || !utf8.ValidString(s) {
+			s, ok := stringValue(raw)
+			if !ok || !utf8.ValidString(s) {
 				return nil, fieldErr(col, raw, "a valid UTF-8 string")
 			}
 			return s, nil
@@ -241,8 +241,10 @@ func decodeTimestamp(col string, raw json.RawMessage) (any, error) {
 	return ts.UTC(), nil
 }
 
-func unquote(raw json.RawMessage) (string, error) {
-	var s string
-	err := json.Unmarshal(raw, &s)
-	return s, err
+func unquote(raw []byte) (string, error) {
+	s, ok := stringValue(raw)
+	if !ok {
+		return "", errors.New("not a valid JSON string")
+	}
+	return s, nil
 }

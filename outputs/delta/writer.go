@@ -213,12 +213,12 @@ func (o *output) WriteBatch(ctx context.Context, batch service.MessageBatch) err
 		positions[i] = messagePosition(m)
 		pending[i] = i
 	}
-	now := time.Now()
+	prep := o.prepare(batch, positions, time.Now())
 	deadline := time.NewTimer(o.maxHold)
 	defer deadline.Stop()
 	for {
 		o.mu.Lock()
-		waitIdx, err := o.commitWithRetry(ctx, batch, positions, pending, now)
+		waitIdx, err := o.commitWithRetry(ctx, prep, positions, pending)
 		changed := o.committed
 		o.mu.Unlock()
 		if err != nil {
@@ -248,9 +248,9 @@ func (o *output) WriteBatch(ctx context.Context, batch service.MessageBatch) err
 // commitWithRetry plans and commits the pending messages, re-planning when a concurrent
 // writer committed for one of our partitions (a rebalance overlap), so that nothing it
 // wrote is written twice. It returns the indexes that must keep waiting. Callers hold o.mu.
-func (o *output) commitWithRetry(ctx context.Context, batch service.MessageBatch, positions []position, pending []int, now time.Time) ([]int, error) {
+func (o *output) commitWithRetry(ctx context.Context, prep []prepared, positions []position, pending []int) ([]int, error) {
 	for attempt := 1; ; attempt++ {
-		waitIdx, err := o.commit(ctx, batch, positions, pending, now)
+		waitIdx, err := o.commit(ctx, prep, positions, pending)
 		if errors.Is(err, delta.ErrConcurrentTransaction) && attempt < 5 {
 			snap, uerr := o.snap.Update(ctx)
 			if uerr != nil {
@@ -265,7 +265,47 @@ func (o *output) commitWithRetry(ctx context.Context, batch service.MessageBatch
 	}
 }
 
-func (o *output) commit(ctx context.Context, batch service.MessageBatch, allPositions []position, pending []int, now time.Time) ([]int, error) {
+// prepared is one message decoded before the commit lock is taken, so that concurrent
+// batches decode in parallel while their commits stay serial.
+type prepared struct {
+	row  []any       // in layout order; nil for non-row messages and dead letters
+	dead *deadLetter // set when the message cannot be stored
+	pos  string      // the row's _source_pos, for the commit's position range
+}
+
+// prepare decodes every message of the batch. It needs no lock: it reads only the layout,
+// which never changes.
+func (o *output) prepare(batch service.MessageBatch, positions []position, now time.Time) []prepared {
+	out := make([]prepared, len(batch))
+	posCol := o.layout.schema.Index(colSourcePos)
+	for i, m := range batch {
+		raw, _ := m.AsBytes()
+		if perr := m.GetError(); perr != nil {
+			out[i].dead = &deadLetter{pos: positions[i], stage: "processing", reason: perr.Error(), raw: raw, key: metaString(m, "kafka_key")}
+			continue
+		}
+		if kind, ok := m.MetaGet("debezium_kind"); ok && kind != "row" {
+			continue
+		}
+		row, err := o.layout.decodeRow(raw, now)
+		if err != nil {
+			out[i].dead = &deadLetter{pos: positions[i], stage: "decode", reason: err.Error(), raw: raw, key: metaString(m, "kafka_key")}
+			continue
+		}
+		if pos := positions[i]; pos.known {
+			// The input's coordinates are authoritative; the body may lack them (a pipeline
+			// that does not run debezium_unwrap right after the kafka input).
+			row[o.layout.kafkaCols[0]] = pos.tp.Topic
+			row[o.layout.kafkaCols[1]] = pos.tp.Partition
+			row[o.layout.kafkaCols[2]] = pos.offset
+		}
+		out[i].row = row
+		out[i].pos, _ = row[posCol].(string)
+	}
+	return out
+}
+
+func (o *output) commit(ctx context.Context, prep []prepared, allPositions []position, pending []int) ([]int, error) {
 	positions := make([]position, len(pending))
 	for j, i := range pending {
 		positions[j] = allPositions[i]
@@ -282,10 +322,8 @@ func (o *output) commit(ctx context.Context, batch service.MessageBatch, allPosi
 	var rows [][]any
 	var dead []deadLetter
 	var minPos, maxPos string
-	posCol := o.layout.schema.Index(colSourcePos)
 	var waitIdx []int
 	for j, i := range pending {
-		m := batch[i]
 		switch verdicts[j] {
 		case skip:
 			o.mSkipped.Incr(1)
@@ -295,38 +333,26 @@ func (o *output) commit(ctx context.Context, batch service.MessageBatch, allPosi
 			waitIdx = append(waitIdx, i)
 			continue
 		}
-		raw, _ := m.AsBytes()
-		if perr := m.GetError(); perr != nil {
-			dead = append(dead, deadLetter{pos: allPositions[i], stage: "processing", reason: perr.Error(), raw: raw, key: metaString(m, "kafka_key")})
+		p := prep[i]
+		if p.dead != nil {
+			dead = append(dead, *p.dead)
 			continue
 		}
-		if kind, ok := m.MetaGet("debezium_kind"); ok && kind != "row" {
+		if p.row == nil {
 			continue // not a row: only advances the partition's version
 		}
-		row, err := o.layout.decodeRow(raw, now)
-		if err != nil {
-			dead = append(dead, deadLetter{pos: allPositions[i], stage: "decode", reason: err.Error(), raw: raw, key: metaString(m, "kafka_key")})
-			continue
-		}
-		if pos := allPositions[i]; pos.known {
-			// The input's coordinates are authoritative; the body may lack them (a pipeline
-			// that does not run debezium_unwrap right after the kafka input).
-			row[o.layout.kafkaCols[0]] = pos.tp.Topic
-			row[o.layout.kafkaCols[1]] = pos.tp.Partition
-			row[o.layout.kafkaCols[2]] = pos.offset
-		}
-		if p, ok := row[posCol].(string); ok {
-			if minPos == "" || p < minPos {
-				minPos = p
+		if p.pos != "" {
+			if minPos == "" || p.pos < minPos {
+				minPos = p.pos
 			}
-			if p > maxPos {
-				maxPos = p
+			if p.pos > maxPos {
+				maxPos = p.pos
 			}
 		}
-		rows = append(rows, o.toTableOrder(row))
+		rows = append(rows, o.toTableOrder(p.row))
 	}
 	if len(dead) > 0 {
-		n, err := o.dlq.write(ctx, dead, now)
+		n, err := o.dlq.write(ctx, dead, time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("delta_lake %s: writing %d dead letters: %w", o.path, len(dead), err)
 		}
