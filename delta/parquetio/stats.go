@@ -378,9 +378,9 @@ func renderStat(m map[string]any, u statUnit) (string, bool) {
 	case int64:
 		return strconv.FormatInt(x, 10), true
 	case float32:
-		return javaFloat(float64(x), 32), true
+		return schema.JavaFloatString(float64(x), 32), true
 	case float64:
-		return javaFloat(x, 64), true
+		return schema.JavaFloatString(x, 64), true
 	case schema.Decimal:
 		if x.Unscaled == nil {
 			return "", false
@@ -397,41 +397,6 @@ func renderStat(m map[string]any, u statUnit) (string, bool) {
 		return jsonString(x), true
 	}
 	return "", false
-}
-
-// javaFloat renders like Java's Float/Double.toString (what Jackson, and so Spark's stats,
-// emit): plain notation with at least one fractional digit for 1e-3 <= |x| < 1e7, otherwise
-// d.dddE±n.
-func javaFloat(f float64, bits int) string {
-	if f == 0 {
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	a := math.Abs(f)
-	if a >= 1e-3 && a < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, bits)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'e', -1, bits)
-	mant, exp, _ := strings.Cut(s, "e")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	neg := strings.HasPrefix(exp, "-")
-	exp = strings.TrimLeft(exp, "+-")
-	exp = strings.TrimLeft(exp, "0")
-	if exp == "" {
-		exp = "0"
-	}
-	if neg {
-		exp = "-" + exp
-	}
-	return mant + "E" + exp
 }
 
 func jsonString(s string) string {

@@ -77,8 +77,8 @@ func TestJavaNumberRendering(t *testing.T) {
 		{0.001, 64, "0.001"}, {0.0001, 64, "1.0E-4"}, {-1.5e-10, 64, "-1.5E-10"}, {math.Copysign(0, -1), 64, "-0.0"},
 		{3.4000000953674316, 64, "3.4000000953674316"}, {1.234567890123, 64, "1.234567890123"},
 	} {
-		if got := javaFloat(c.f, c.bits); got != c.want {
-			t.Errorf("javaFloat(%v) = %s, want %s", c.f, got, c.want)
+		if got := schema.JavaFloatString(c.f, c.bits); got != c.want {
+			t.Errorf("JavaFloatString(%v) = %s, want %s", c.f, got, c.want)
 		}
 	}
 	for _, c := range []struct {

@@ -44,9 +44,9 @@ func formatPartition(v any, t Type) (string, bool) {
 	case int64:
 		return strconv.FormatInt(x, 10), t == Long
 	case float32:
-		return javaFloatString(float64(x), 32), t == Float
+		return JavaFloatString(float64(x), 32), t == Float
 	case float64:
-		return javaFloatString(x, 64), t == Double
+		return JavaFloatString(x, 64), t == Double
 	case []byte:
 		return string(x), t == Binary
 	case Date:
@@ -79,9 +79,9 @@ func formatPartitionTime(t time.Time) string {
 	return s
 }
 
-// javaFloatString renders floats as Java's toString does (what Spark writes): "1.0", "0.1",
-// "1.0E10", "NaN", "Infinity".
-func javaFloatString(f float64, bits int) string {
+// JavaFloatString renders floats as Java's Float/Double.toString does, which is what Spark
+// writes in partition values and statistics: "1.0", "0.1", "1.0E10", "NaN", "Infinity".
+func JavaFloatString(f float64, bits int) string {
 	switch {
 	case math.IsNaN(f):
 		return "NaN"
