@@ -48,7 +48,7 @@ tables, and prints a summary.
 Re-running with the same --out resumes: the Kafka log is kept in <out>/.demo/kafka, so offsets
 continue and the tables' exactly-once versions stay valid. --fresh starts over.`,
 		Flags: []cli.Flag{
-			&cli.Int64Flag{Name: "events", Value: 50000, Usage: "change events to produce (0: no limit, stop with --duration or Ctrl-C)"},
+			&cli.Int64Flag{Name: "events", Value: 50000, Usage: "change events to produce, at least (a delete and its tombstone, or a fraud burst, are never split); 0: no limit, stop with --duration or Ctrl-C"},
 			&cli.Float64Flag{Name: "rate", Value: 0, Usage: "events per second (0: as fast as possible)"},
 			&cli.DurationFlag{Name: "duration", Usage: "stop producing after this long (0: no limit)"},
 			&cli.StringFlag{Name: "out", Value: "./lakehouse", Usage: "lakehouse directory"},
@@ -101,6 +101,19 @@ func (d *demo) run(ctx context.Context) error {
 	}
 	d.out = out
 	if d.fresh {
+		// Delete only what looks like a lakehouse: a mistyped --out must not cost a directory.
+		entries, err := os.ReadDir(out)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("--fresh: %w", err)
+		}
+		for _, e := range entries {
+			switch e.Name() {
+			case ".demo", "bronze", "silver", "gold":
+			default:
+				return fmt.Errorf("--fresh would delete %s, but it holds %q, which is not a lakehouse directory "+
+					"(.demo, bronze, silver, gold): delete it yourself or choose another --out", out, e.Name())
+			}
+		}
 		if err := os.RemoveAll(out); err != nil {
 			return fmt.Errorf("--fresh: %w", err)
 		}
@@ -137,12 +150,18 @@ func (d *demo) run(ctx context.Context) error {
 		resumed = fmt.Sprintf(" (run %d: resuming; --fresh starts over)", state.Runs+1)
 	}
 	fmt.Fprintf(d.w, "LedgerFlow demo%s\n", resumed)
-	fmt.Fprintf(d.w, "  Kafka (in-process) %s   try: kcat -b %s -C -t %s -o beginning -e\n", broker, broker, d.topics[2])
+	fmt.Fprintf(d.w, "  Kafka (in-process) %s   while the demo runs: kcat -b %s -C -t %s -o beginning -e\n", broker, broker, d.topics[2])
+	fmt.Fprintf(d.w, "                     (--rate 200 --events 0 --duration 10m keeps it running)\n")
 	fmt.Fprintf(d.w, "  lakehouse          %s\n", out)
 	fmt.Fprintf(d.w, "  pipeline logs      %s\n", d.logPath)
 
 	before, err := readTables(ctx, out)
 	if err != nil {
+		return err
+	}
+	// Count this run before producing: whatever happens next, its events are in the Kafka
+	// log, and the next run must use new keys and later binlog positions.
+	if err := d.saveState(demoState{Runs: state.Runs + 1, Seed: d.seed}); err != nil {
 		return err
 	}
 	child, err := d.startPipelines(ctx, broker)
@@ -159,9 +178,12 @@ func (d *demo) run(ctx context.Context) error {
 	defer cl.Close()
 	d.produce = newProduceLog()
 
-	// Ctrl-C stops producing; what was produced is still waited for and summarised.
-	prodCtx, stopProducing := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stopProducing()
+	// Ctrl-C stops producing; what was produced is still waited for and summarised. From a
+	// terminal the child gets the SIGINT too and shuts down cleanly, committing what it holds;
+	// the summary then shows what landed.
+	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	prodCtx := sigCtx
 	if d.duration > 0 {
 		var cancel context.CancelFunc
 		prodCtx, cancel = context.WithTimeout(prodCtx, d.duration)
@@ -183,6 +205,8 @@ func (d *demo) run(ctx context.Context) error {
 	producing := true
 	lastProgress, lastCommitted := time.Now(), int64(-1)
 	var prodEnd time.Time
+	var m pipelineMetrics
+wait:
 	for {
 		select {
 		case produceErr = <-prodDone:
@@ -194,12 +218,16 @@ func (d *demo) run(ctx context.Context) error {
 			prodDone = nil
 			continue
 		case err := <-child.exited:
+			if sigCtx.Err() != nil {
+				fmt.Fprintf(d.w, "\ninterrupted: the pipelines stopped (%v); summarising what was committed (the rest is in Kafka and lands on the next run)\n", err)
+				break wait
+			}
 			return fmt.Errorf("the pipelines exited early (%v); last log lines:\n%s", err, tail(d.logPath, 2000))
 		case <-tick.C:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		m := d.scrape()
+		m = d.scrape()
 		if time.Since(lastPrint) >= every {
 			lastPrint = time.Now()
 			line := d.progress(start, m)
@@ -220,23 +248,27 @@ func (d *demo) run(ctx context.Context) error {
 		if done, err := d.allCommitted(ctx); err != nil {
 			return err
 		} else if done {
+			m = d.scrape()
 			break
 		}
 	}
 	end := time.Now()
 	if tty {
-		fmt.Fprintln(d.w)
+		fmt.Fprintf(d.w, "\r%s\x1b[K\n", d.progress(start, m))
+	} else {
+		fmt.Fprintln(d.w, d.progress(start, m))
 	}
-	m := d.scrape()
-	fmt.Fprintln(d.w, d.progress(start, m))
 	child.stop()
+	if prodDone != nil {
+		// Interrupted while producing: the producer stops at its context; the simulator
+		// is its own until it returns.
+		if err := <-prodDone; err != nil {
+			fmt.Fprintf(d.w, "producing: %v\n", err)
+		}
+		prodEnd = time.Now()
+	}
 	after, err := readTables(ctx, out)
 	if err != nil {
-		return err
-	}
-	state.Runs++
-	state.Seed = d.seed
-	if err := d.saveState(state); err != nil {
 		return err
 	}
 	return d.summary(ctx, before, after, m, start, prodEnd, end)
@@ -332,6 +364,7 @@ type produceLog struct {
 	mu    sync.Mutex
 	parts map[string]*partLog // "topic/partition"
 	count int64
+	rows  int64 // records with a value: row events (tombstones have none)
 }
 
 type partLog struct {
@@ -356,16 +389,22 @@ func (p *produceLog) add(r *kgo.Record) {
 	}
 	pl.times = append(pl.times, r.Timestamp.UnixMicro())
 	p.count++
+	if r.Value != nil {
+		p.rows++
+	}
 }
 
-func (p *produceLog) produced() int64 {
+// produced returns the records, and the row events among them, acknowledged so far.
+func (p *produceLog) produced() (records, rows int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.count
+	return p.count, p.rows
 }
 
 // at returns the produce time of an offset of this run.
 func (p *produceLog) at(topic string, partition int32, offset int64) (int64, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	pl := p.parts[topic+"/"+strconv.Itoa(int(partition))]
 	if pl == nil || offset < pl.base || offset-pl.base >= int64(len(pl.times)) {
 		return 0, false
@@ -544,7 +583,14 @@ func (d *demo) scrape() pipelineMetrics {
 		return m
 	}
 	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
+	return parseMetrics(resp.Body)
+}
+
+// parseMetrics sums the delta_lake counters of a Prometheus text exposition. Lines it does
+// not understand are skipped: the numbers are for the progress line only.
+func parseMetrics(r io.Reader) pipelineMetrics {
+	var m pipelineMetrics
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
@@ -577,18 +623,9 @@ func (d *demo) scrape() pipelineMetrics {
 }
 
 func (d *demo) progress(start time.Time, m pipelineMetrics) string {
-	st := d.sim.Stats()
-	produced := d.produce.produced()
+	// The simulator belongs to the producer goroutine: count from Kafka's acknowledgements.
+	produced, ackedRows := d.produce.produced()
 	el := time.Since(start).Seconds()
-	var rowEvents int64
-	for _, n := range st.Rows {
-		rowEvents += n
-	}
-	// Row events acknowledged by Kafka; tombstones write no row.
-	ackedRows := produced - st.Tombstones
-	if ackedRows > rowEvents {
-		ackedRows = rowEvents
-	}
 	metrics := fmt.Sprintf("rows committed %d  commits %d  lag %d  dead letters %d", m.rows, m.commits, max(ackedRows-m.rows, 0), m.dead)
 	if !m.ok {
 		metrics = "pipelines starting…"
@@ -641,7 +678,11 @@ func (d *demo) freshness(ctx context.Context) ([]time.Duration, error) {
 	var lat []time.Duration
 	for _, t := range simulator.Tables {
 		p := filepath.Join(d.out, "bronze", t)
-		snap, err := delta.OpenLocal(p).Snapshot(ctx)
+		tbl := delta.OpenLocal(p)
+		if ok, _ := tbl.Exists(ctx); !ok {
+			continue
+		}
+		snap, err := tbl.Snapshot(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}

@@ -17,7 +17,8 @@ import (
 var Version = "0.1.0-dev"
 
 func main() {
-	args := rewriteTestArgs(os.Args)
+	tuneGC()
+	args := rewriteTableArgs(rewriteTestArgs(os.Args))
 	service.RunCLI(context.Background(),
 		service.CLIOptSetBinaryName("ledgerflow"),
 		service.CLIOptSetProductName("LedgerFlow"),

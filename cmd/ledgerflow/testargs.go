@@ -35,3 +35,35 @@ func rewriteTestArgs(args []string) []string {
 	}
 	return out
 }
+
+// tableValueFlags are the flags of `ledgerflow table` subcommands that take a value.
+var tableValueFlags = map[string]bool{"--limit": true, "-limit": true, "--version": true, "-version": true, "--format": true, "-format": true}
+
+// rewriteTableArgs moves the flags of `ledgerflow table <sub> ...` before the table path, so
+// that `table show PATH --limit 10` works as users type it: the CLI library stops reading
+// flags at the first positional argument.
+func rewriteTableArgs(args []string) []string {
+	if len(args) < 3 || args[1] != "table" {
+		return args
+	}
+	out := append([]string(nil), args[:3]...)
+	var positional []string
+	rest := args[3:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			positional = append(positional, rest[i+1:]...)
+			i = len(rest)
+		case strings.HasPrefix(a, "-"):
+			out = append(out, a)
+			if tableValueFlags[a] && i+1 < len(rest) {
+				out = append(out, rest[i+1])
+				i++
+			}
+		default:
+			positional = append(positional, a)
+		}
+	}
+	return append(out, positional...)
+}

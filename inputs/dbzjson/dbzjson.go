@@ -12,6 +12,7 @@ package dbzjson
 import (
 	"encoding/base64"
 	"fmt"
+	"math/big"
 	"strconv"
 	"time"
 
@@ -38,7 +39,8 @@ type Table struct {
 	Topic    string
 	Contract *schemas.Table
 
-	keys       [][]byte // `"name":` per column
+	keys       [][]byte   // `"name":` per column
+	limits     []*big.Int // 10^precision per DECIMAL column: the first value that does not fit
 	pk         []int
 	sourceHead []byte
 }
@@ -47,8 +49,13 @@ type Table struct {
 // topic.prefix): the topic is <prefix>.<database>.<table>.
 func NewTable(prefix string, contract *schemas.Table) *Table {
 	t := &Table{Topic: prefix + "." + contract.Database + "." + contract.Name, Contract: contract}
+	t.limits = make([]*big.Int, len(contract.Columns))
 	for i := range contract.Columns {
-		t.keys = append(t.keys, append(strconv.AppendQuote(nil, contract.Columns[i].Name), ':'))
+		c := &contract.Columns[i]
+		t.keys = append(t.keys, append(strconv.AppendQuote(nil, c.Name), ':'))
+		if c.SQL.Kind == schemas.KindDecimal {
+			t.limits[i] = new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(c.SQL.Precision)), nil)
+		}
 	}
 	for _, k := range contract.PrimaryKey {
 		for i := range contract.Columns {
@@ -124,7 +131,7 @@ func (t *Table) AppendKey(dst []byte, row []any) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, t.keys[ci]...)
-		if dst, err = appendValue(dst, &t.Contract.Columns[ci], row[ci]); err != nil {
+		if dst, err = appendValue(dst, &t.Contract.Columns[ci], t.limits[ci], row[ci]); err != nil {
 			return dst, err
 		}
 	}
@@ -145,7 +152,7 @@ func (t *Table) appendRow(dst []byte, row []any) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, t.keys[i]...)
-		if dst, err = appendValue(dst, &t.Contract.Columns[i], row[i]); err != nil {
+		if dst, err = appendValue(dst, &t.Contract.Columns[i], t.limits[i], row[i]); err != nil {
 			return dst, fmt.Errorf("table %s: %w", t.Contract.Name, err)
 		}
 	}
@@ -156,7 +163,7 @@ func (t *Table) appendRow(dst []byte, row []any) ([]byte, error) {
 // (or int) for integer columns, and 0/1 or bool for TINYINT(1); schema.Decimal for DECIMAL
 // (rescaled to the column scale, never rounded); time.Time for DATETIME (its UTC wall
 // clock); schema.Date for DATE; string for CHAR, VARCHAR, TEXT and ENUM (a member).
-func appendValue(dst []byte, c *schemas.Column, v any) ([]byte, error) {
+func appendValue(dst []byte, c *schemas.Column, limit *big.Int, v any) ([]byte, error) {
 	if v == nil {
 		if !c.IsNullable() {
 			return dst, fmt.Errorf("column %s (%s): null in a NOT NULL column", c.Name, c.Type)
@@ -188,7 +195,7 @@ func appendValue(dst []byte, c *schemas.Column, v any) ([]byte, error) {
 		if err != nil {
 			return dst, fmt.Errorf("column %s (%s): %s: %w", c.Name, c.Type, d, err)
 		}
-		if r.Precision() > c.SQL.Precision {
+		if r.Unscaled.CmpAbs(limit) >= 0 {
 			return dst, fmt.Errorf("column %s (%s): %s has %d digits, more than the precision %d", c.Name, c.Type, d, r.Precision(), c.SQL.Precision)
 		}
 		dst = append(dst, '"')

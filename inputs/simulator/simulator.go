@@ -126,6 +126,7 @@ type Simulator struct {
 	nightPending bool
 	stats        Stats
 	buf          []byte
+	arena        []byte
 }
 
 // New returns a simulator for cfg.
@@ -280,16 +281,29 @@ func (s *Simulator) emit(table string, op byte, before, after []any, src dbzjson
 	if keyRow == nil {
 		keyRow = before
 	}
-	key, err := enc.AppendKey(nil, keyRow)
+	key, err := enc.AppendKey(s.buf[:0], keyRow)
 	if err != nil {
 		return Event{}, err
 	}
+	key = s.keep(key)
 	// The connector reads the binlog tens of milliseconds after the commit.
 	val, err := enc.AppendEnvelope(s.buf[:0], op, before, after, &src, src.TsMs+20+int64(s.rng.IntN(180)))
 	if err != nil {
 		return Event{}, err
 	}
-	return Event{Table: table, Topic: enc.Topic, Key: key, Value: append([]byte(nil), val...), Op: op, Source: src}, nil
+	s.buf = val[:0]
+	return Event{Table: table, Topic: enc.Topic, Key: key, Value: s.keep(val), Op: op, Source: src}, nil
+}
+
+// keep copies b into an arena shared by many events: one allocation per 64 KiB instead of
+// one per event, which the garbage collector notices.
+func (s *Simulator) keep(b []byte) []byte {
+	if len(b) > cap(s.arena)-len(s.arena) {
+		s.arena = make([]byte, 0, max(64<<10, len(b)))
+	}
+	n := len(s.arena)
+	s.arena = append(s.arena, b...)
+	return s.arena[n:len(s.arena):len(s.arena)]
 }
 
 // streamSource is the source block of the next binlog rows event, advancing the position.
