@@ -65,7 +65,7 @@ func NewTable(prefix string, contract *schemas.Table) *Table {
 		}
 	}
 	h := []byte(`"source":{"version":"` + Version + `","connector":"mysql","name":`)
-	t.sourceHead = appendString(h, prefix)
+	t.sourceHead = AppendString(h, prefix)
 	return t
 }
 
@@ -88,19 +88,19 @@ func (t *Table) AppendEnvelope(dst []byte, op byte, before, after []any, src *So
 	dst = append(dst, `,"ts_ms":`...)
 	dst = strconv.AppendInt(dst, src.TsMs, 10)
 	dst = append(dst, `,"snapshot":`...)
-	dst = appendString(dst, src.Snapshot)
+	dst = AppendString(dst, src.Snapshot)
 	dst = append(dst, `,"db":`...)
-	dst = appendString(dst, t.Contract.Database)
+	dst = AppendString(dst, t.Contract.Database)
 	dst = append(dst, `,"sequence":null,"ts_us":`...)
 	dst = strconv.AppendInt(dst, src.TsMs*1000, 10)
 	dst = append(dst, `,"ts_ns":`...)
 	dst = strconv.AppendInt(dst, src.TsMs*1_000_000, 10)
 	dst = append(dst, `,"table":`...)
-	dst = appendString(dst, t.Contract.Name)
+	dst = AppendString(dst, t.Contract.Name)
 	dst = append(dst, `,"server_id":`...)
 	dst = strconv.AppendUint(dst, uint64(src.ServerID), 10)
 	dst = append(dst, `,"gtid":null,"file":`...)
-	dst = appendString(dst, src.File)
+	dst = AppendString(dst, src.File)
 	dst = append(dst, `,"pos":`...)
 	dst = strconv.AppendUint(dst, uint64(src.Pos), 10)
 	dst = append(dst, `,"row":`...)
@@ -206,7 +206,7 @@ func appendValue(dst []byte, c *schemas.Column, limit *big.Int, v any) ([]byte, 
 		if !ok {
 			return dst, badValue(c, v, "a string")
 		}
-		return appendString(dst, s), nil
+		return AppendString(dst, s), nil
 	case schemas.KindEnum:
 		s, ok := v.(string)
 		if !ok {
@@ -214,7 +214,7 @@ func appendValue(dst []byte, c *schemas.Column, limit *big.Int, v any) ([]byte, 
 		}
 		for _, m := range c.SQL.Values {
 			if m == s {
-				return appendString(dst, s), nil
+				return AppendString(dst, s), nil
 			}
 		}
 		return dst, fmt.Errorf("column %s (%s): %q is not a member", c.Name, c.Type, s)
@@ -241,8 +241,10 @@ func badValue(c *schemas.Column, v any, want string) error {
 	return fmt.Errorf("column %s (%s): got %T %v, expected %s", c.Name, c.Type, v, v, want)
 }
 
-// appendString quotes s as Jackson does: only '"', '\\' and control characters are escaped.
-func appendString(dst []byte, s string) []byte {
+// AppendString quotes s as Jackson (Kafka Connect's JsonConverter) does: only '"', '\\' and
+// control characters are escaped, with the short forms for \b \f \n \r \t. s must be valid
+// UTF-8; callers check row values first.
+func AppendString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
@@ -261,6 +263,10 @@ func appendString(dst []byte, s string) []byte {
 			dst = append(dst, '\\', 'r')
 		case '\t':
 			dst = append(dst, '\\', 't')
+		case '\b':
+			dst = append(dst, '\\', 'b')
+		case '\f':
+			dst = append(dst, '\\', 'f')
 		default:
 			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
 		}

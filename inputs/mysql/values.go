@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ledgerflow/ledgerflow/delta/schema"
+	"github.com/ledgerflow/ledgerflow/inputs/dbzjson"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
@@ -496,37 +497,5 @@ func daysFromCivil(y, m, d int64) int64 {
 	return era*146097 + doe - 719468
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString quotes s as Jackson does: only '"', '\\' and control characters are
-// escaped. s must be valid UTF-8 (checked by the caller for row values).
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+// appendJSONString quotes s as Kafka Connect's JsonConverter does.
+func appendJSONString(dst []byte, s string) []byte { return dbzjson.AppendString(dst, s) }
