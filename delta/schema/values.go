@@ -101,6 +101,24 @@ func ParseDecimal(s string, scale int) (Decimal, error) {
 	if len(trimmed) > scale {
 		return Decimal{}, fmt.Errorf("decimal %q: has %d fractional digits, the column's scale is %d", in, len(trimmed), scale)
 	}
+	if len(intPart)+scale <= 18 {
+		// Fast path for money-sized values: the unscaled value fits an int64, so build it
+		// without intermediate strings.
+		var u int64
+		for i := 0; i < len(intPart); i++ {
+			u = u*10 + int64(intPart[i]-'0')
+		}
+		for i := 0; i < scale; i++ {
+			u *= 10
+			if i < len(trimmed) {
+				u += int64(trimmed[i] - '0')
+			}
+		}
+		if neg {
+			u = -u
+		}
+		return Decimal{Unscaled: big.NewInt(u), Scale: scale}, nil
+	}
 	digits := intPart + trimmed + strings.Repeat("0", scale-len(trimmed))
 	u, ok := new(big.Int).SetString(strings.TrimLeft(digits, "0")+"0", 10)
 	if !ok {

@@ -88,3 +88,34 @@ func TestSchemaRoundTrip(t *testing.T) {
 		t.Fatal("unknown types must be refused")
 	}
 }
+
+// FuzzParseDecimal checks the int64 fast path against the big.Int path: both must agree on
+// every input, value and error alike.
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"0", "-0.5", "123456789012345.67", "999999999999999999", "1.5", "+.1", "00012.30", "-", ""} {
+		f.Add(s, 2)
+	}
+	f.Fuzz(func(t *testing.T, s string, scale int) {
+		if scale < 0 || scale > 40 {
+			return
+		}
+		got, err := ParseDecimal(s, scale)
+		// Reference: the same digits through big.Int only, by parsing at a scale one larger
+		// (which never takes the fast path when it would overflow) and rescaling down.
+		ref, rerr := ParseDecimal(s+"", scale+19)
+		if (err == nil) != (rerr == nil) {
+			if err == nil {
+				// The wider scale cannot reject what the narrower accepted.
+				t.Fatalf("%q scale %d: fast %v, reference error %v", s, scale, got, rerr)
+			}
+			return
+		}
+		if err != nil {
+			return
+		}
+		back, err := ref.Rescale(scale)
+		if err != nil || !back.Equal(got) || got.Scale != scale {
+			t.Fatalf("%q scale %d: got %v, reference %v (%v)", s, scale, got, back, err)
+		}
+	})
+}

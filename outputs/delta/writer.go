@@ -34,8 +34,10 @@ type output struct {
 	committed chan struct{}
 	snap      *delta.Snapshot
 	perm      []int // layout column i is table column perm[i]
-	width     int
-	dlq       *deadLetters
+	// identity is true when perm maps every column to itself.
+	identity bool
+	width    int
+	dlq      *deadLetters
 
 	mRows, mCommits, mSkipped, mWaiting, mDead *service.MetricCounter
 	mVersion                                   *service.MetricGauge
@@ -172,6 +174,10 @@ func (o *output) adopt(snap *delta.Snapshot) error {
 		}
 	}
 	o.snap, o.perm, o.width = snap, perm, len(ts.Fields)
+	o.identity = len(perm) == len(ts.Fields)
+	for i, j := range perm {
+		o.identity = o.identity && i == j
+	}
 	o.mVersion.Set(snap.Version())
 	return nil
 }
@@ -413,6 +419,9 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 }
 
 func (o *output) toTableOrder(row []any) []any {
+	if o.identity {
+		return row // the table was created from this layout: same columns, same order
+	}
 	out := make([]any, o.width)
 	for i, v := range row {
 		out[o.perm[i]] = v
