@@ -1,10 +1,7 @@
 package kafka
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,25 +9,9 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
-)
 
-// splitList flattens list entries that hold comma-separated values, so that
-// `seed_brokers: ["a:9092,b:9092"]` and an env var holding "a:9092,b:9092" both work.
-// Blanks are dropped.
-func splitList(in []string) []string {
-	var out []string
-	for _, e := range in {
-		for _, s := range strings.Split(e, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
+	"github.com/ledgerflow/ledgerflow/kafkaclient"
+)
 
 // parseStartFrom turns the start_from field into the offset a partition with no committed
 // offset starts at: "earliest", "latest", an RFC3339 timestamp or unix milliseconds. A
@@ -52,68 +33,6 @@ func parseStartFrom(v string) (kgo.Offset, error) {
 	return kgo.Offset{}, fmt.Errorf("field %s: %q is not a start position: expected \"earliest\", \"latest\", an RFC3339 timestamp (2024-05-01T00:00:00Z) or non-negative unix milliseconds (1714521600000)", fieldStartFrom, v)
 }
 
-// tlsConfig builds the client TLS configuration from the tls object; nil when disabled.
-func tlsConfig(conf *service.ParsedConfig) (*tls.Config, error) {
-	enabled, err := conf.FieldBool(fieldTLSEnabled)
-	if err != nil || !enabled {
-		return nil, err
-	}
-	caFile, _ := conf.FieldString(fieldTLSRootCAsFile)
-	certFile, _ := conf.FieldString(fieldTLSClientCertFile)
-	keyFile, _ := conf.FieldString(fieldTLSClientKeyFile)
-	skip, _ := conf.FieldBool(fieldTLSSkipVerify)
-
-	c := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: skip} //nolint:gosec // opt-in, documented
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, fmt.Errorf("field tls.%s: %w", fieldTLSRootCAsFile, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("field tls.%s: %s holds no PEM certificate", fieldTLSRootCAsFile, caFile)
-		}
-		c.RootCAs = pool
-	}
-	if (certFile == "") != (keyFile == "") {
-		return nil, fmt.Errorf("fields tls.%s and tls.%s: both or neither must be set (got %q and %q)", fieldTLSClientCertFile, fieldTLSClientKeyFile, certFile, keyFile)
-	}
-	if certFile != "" {
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return nil, fmt.Errorf("fields tls.%s/%s: %w", fieldTLSClientCertFile, fieldTLSClientKeyFile, err)
-		}
-		c.Certificates = []tls.Certificate{cert}
-	}
-	return c, nil
-}
-
-// saslMechanism builds the SASL mechanism from the sasl object; nil when mechanism is none.
-func saslMechanism(conf *service.ParsedConfig) (sasl.Mechanism, error) {
-	mech, err := conf.FieldString(fieldSASLMechanism)
-	if err != nil {
-		return nil, err
-	}
-	user, _ := conf.FieldString(fieldSASLUser)
-	pass, _ := conf.FieldString(fieldSASLPassword)
-	m := strings.ToUpper(strings.TrimSpace(mech))
-	if m == "NONE" || m == "" {
-		return nil, nil
-	}
-	if user == "" {
-		return nil, fmt.Errorf("field sasl.%s: must be set when sasl.%s is %s", fieldSASLUser, fieldSASLMechanism, m)
-	}
-	switch m {
-	case "PLAIN":
-		return plain.Auth{User: user, Pass: pass}.AsMechanism(), nil
-	case "SCRAM-SHA-256":
-		return scram.Auth{User: user, Pass: pass}.AsSha256Mechanism(), nil
-	case "SCRAM-SHA-512":
-		return scram.Auth{User: user, Pass: pass}.AsSha512Mechanism(), nil
-	}
-	return nil, fmt.Errorf("field sasl.%s: %q is not supported: expected none, PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", fieldSASLMechanism, mech)
-}
-
 // inputConfig is the parsed, validated configuration of one kafka input.
 type inputConfig struct {
 	seeds            []string
@@ -129,9 +48,7 @@ type inputConfig struct {
 	revokeWait       time.Duration
 	sessionTimeout   time.Duration
 	rebalanceTimeout time.Duration
-	tls              *tls.Config
-	sasl             sasl.Mechanism
-	saslUser         string
+	security         kafkaclient.Security
 }
 
 func parseConfig(conf *service.ParsedConfig) (*inputConfig, error) {
@@ -141,14 +58,14 @@ func parseConfig(conf *service.ParsedConfig) (*inputConfig, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.seeds = splitList(seeds); len(c.seeds) == 0 {
+	if c.seeds = kafkaclient.SplitList(seeds); len(c.seeds) == 0 {
 		return nil, fmt.Errorf("field %s: at least one host:port is required, got %q", fieldSeedBrokers, seeds)
 	}
 	topics, err := conf.FieldStringList(fieldTopics)
 	if err != nil {
 		return nil, err
 	}
-	if c.topics = splitList(topics); len(c.topics) == 0 {
+	if c.topics = kafkaclient.SplitList(topics); len(c.topics) == 0 {
 		return nil, fmt.Errorf("field %s: at least one topic is required, got %q", fieldTopics, topics)
 	}
 	if c.regex, err = conf.FieldBool(fieldRegexpTopics); err != nil {
@@ -216,13 +133,9 @@ func parseConfig(conf *service.ParsedConfig) (*inputConfig, error) {
 	if c.rebalanceTimeout <= c.revokeWait {
 		return nil, fmt.Errorf("field %s: %v must exceed %s (%v): a revoking member waits that long before it rejoins", fieldRebalanceTimeout, c.rebalanceTimeout, fieldRevokeAckTimeout, c.revokeWait)
 	}
-	if c.tls, err = tlsConfig(conf.Namespace(fieldTLS)); err != nil {
+	if c.security, err = kafkaclient.ParseSecurity(conf); err != nil {
 		return nil, err
 	}
-	if c.sasl, err = saslMechanism(conf.Namespace(fieldSASL)); err != nil {
-		return nil, err
-	}
-	c.saslUser, _ = conf.Namespace(fieldSASL).FieldString(fieldSASLUser)
 	return &c, nil
 }
 

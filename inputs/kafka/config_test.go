@@ -48,22 +48,6 @@ func FuzzParseStartFrom(f *testing.F) {
 	})
 }
 
-func TestSplitList(t *testing.T) {
-	assert.Equal(t, []string{"a:1", "b:2", "c:3"}, splitList([]string{"a:1, b:2", "", " c:3 ,"}))
-	assert.Empty(t, splitList([]string{" , "}))
-}
-
-func FuzzSplitList(f *testing.F) {
-	f.Add("a:1,b:2", " c ")
-	f.Fuzz(func(t *testing.T, a, b string) {
-		for _, s := range splitList([]string{a, b}) {
-			if s == "" || strings.Contains(s, ",") || strings.TrimSpace(s) != s {
-				t.Fatalf("bad entry %q", s)
-			}
-		}
-	})
-}
-
 // TestConfigErrors checks that a bad config fails when the input is built, naming the
 // field, the value and what was expected.
 func TestConfigErrors(t *testing.T) {
@@ -98,5 +82,5 @@ func TestConfigErrors(t *testing.T) {
 	require.NoError(t, err)
 	c, err := parseConfig(conf)
 	require.NoError(t, err)
-	assert.Equal(t, "SCRAM-SHA-512", c.sasl.Name())
+	assert.Equal(t, "SCRAM-SHA-512", c.security.SASL.Name())
 }

@@ -13,32 +13,24 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ledgerflow/ledgerflow/kafkaclient"
 )
 
 const (
-	fieldSeedBrokers       = "seed_brokers"
-	fieldTopics            = "topics"
-	fieldRegexpTopics      = "regexp_topics"
-	fieldConsumerGroup     = "consumer_group"
-	fieldStartFrom         = "start_from"
-	fieldClientID          = "client_id"
-	fieldRackID            = "rack_id"
-	fieldFetchMaxBytes     = "fetch_max_bytes"
-	fieldBatchMaxRecords   = "batch_max_records"
-	fieldCommitPeriod      = "commit_period"
-	fieldRevokeAckTimeout  = "revoke_ack_timeout"
-	fieldSessionTimeout    = "session_timeout"
-	fieldRebalanceTimeout  = "rebalance_timeout"
-	fieldTLS               = "tls"
-	fieldTLSEnabled        = "enabled"
-	fieldTLSRootCAsFile    = "root_cas_file"
-	fieldTLSClientCertFile = "client_cert_file"
-	fieldTLSClientKeyFile  = "client_key_file"
-	fieldTLSSkipVerify     = "skip_cert_verify"
-	fieldSASL              = "sasl"
-	fieldSASLMechanism     = "mechanism"
-	fieldSASLUser          = "user"
-	fieldSASLPassword      = "password"
+	fieldSeedBrokers      = "seed_brokers"
+	fieldTopics           = "topics"
+	fieldRegexpTopics     = "regexp_topics"
+	fieldConsumerGroup    = "consumer_group"
+	fieldStartFrom        = "start_from"
+	fieldClientID         = "client_id"
+	fieldRackID           = "rack_id"
+	fieldFetchMaxBytes    = "fetch_max_bytes"
+	fieldBatchMaxRecords  = "batch_max_records"
+	fieldCommitPeriod     = "commit_period"
+	fieldRevokeAckTimeout = "revoke_ack_timeout"
+	fieldSessionTimeout   = "session_timeout"
+	fieldRebalanceTimeout = "rebalance_timeout"
 )
 
 func kafkaInputSpec() *service.ConfigSpec {
@@ -136,18 +128,8 @@ Transactional producers: only committed records are read (read_committed).
 				Description("How long the group waits, during a rebalance, for every member to rejoin before it goes on without the laggards. It bounds how long partitions stay unassigned when a member died mid-rebalance. Must exceed `revoke_ack_timeout`, since a member revoking partitions first waits for their in-flight batches.").
 				Default("60s").
 				Advanced(),
-			service.NewObjectField(fieldTLS,
-				service.NewBoolField(fieldTLSEnabled).Description("Connect with TLS.").Default(false),
-				service.NewStringField(fieldTLSRootCAsFile).Description("PEM file of the certificate authorities to trust; empty uses the system pool.").Default("").Example("/etc/ledgerflow/kafka-ca.pem"),
-				service.NewStringField(fieldTLSClientCertFile).Description("PEM client certificate, for mutual TLS (with `client_key_file`).").Default(""),
-				service.NewStringField(fieldTLSClientKeyFile).Description("PEM private key of `client_cert_file`.").Default(""),
-				service.NewBoolField(fieldTLSSkipVerify).Description("Do not verify the brokers' certificates. Only for tests: it allows a man in the middle.").Default(false).Advanced(),
-			).Description("TLS to the brokers.").Advanced(),
-			service.NewObjectField(fieldSASL,
-				service.NewStringField(fieldSASLMechanism).Description("SASL mechanism: `none`, `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`. Use PLAIN only over TLS.").Default("none").Example("SCRAM-SHA-512"),
-				service.NewStringField(fieldSASLUser).Description("SASL user name.").Default(""),
-				service.NewStringField(fieldSASLPassword).Description("SASL password. Pass it through the environment: `${KAFKA_PASSWORD}`.").Default("").Secret(),
-			).Description("SASL authentication.").Advanced(),
+			kafkaclient.TLSField(),
+			kafkaclient.SASLField(),
 		).
 		Example("Debezium change events of one table", "Consume a Debezium topic from its beginning in the group that owns the pipeline.", `
 input:
@@ -218,7 +200,7 @@ func (in *kafkaInput) clientOpts() []kgo.Opt {
 		kgo.OnPartitionsAssigned(in.assign.onAssigned),
 		kgo.OnPartitionsRevoked(in.assign.onRevoked),
 		kgo.OnPartitionsLost(in.assign.onLost),
-		kgo.WithLogger(kgoLogger{in.log}),
+		kgo.WithLogger(kafkaclient.Logger{L: in.log}),
 		kgo.SessionTimeout(c.sessionTimeout),
 		kgo.RebalanceTimeout(c.rebalanceTimeout),
 		kgo.HeartbeatInterval(min(c.sessionTimeout/10, 3*time.Second)),
@@ -229,13 +211,7 @@ func (in *kafkaInput) clientOpts() []kgo.Opt {
 	if c.rack != "" {
 		opts = append(opts, kgo.Rack(c.rack))
 	}
-	if c.tls != nil {
-		opts = append(opts, kgo.DialTLSConfig(c.tls.Clone()))
-	}
-	if c.sasl != nil {
-		opts = append(opts, kgo.SASL(c.sasl))
-	}
-	return opts
+	return append(opts, c.security.Opts()...)
 }
 
 // Connect creates the client and checks that a seed broker answers (authenticating, when
@@ -259,12 +235,7 @@ func (in *kafkaInput) Connect(ctx context.Context) error {
 	cancel()
 	if err != nil {
 		cl.Close()
-		hint := ""
-		if in.conf.sasl != nil {
-			// Brokers (kfake among them) may reject credentials by closing the connection.
-			hint = fmt.Sprintf(" (authenticating with SASL %s as %q: wrong credentials can show as a closed connection; check sasl.mechanism, sasl.user and sasl.password)", in.conf.sasl.Name(), in.conf.saslUser)
-		}
-		return fmt.Errorf("kafka: no seed broker of %v answered%s: %w", in.conf.seeds, hint, err)
+		return fmt.Errorf("kafka: no seed broker of %v answered%s: %w", in.conf.seeds, in.conf.security.AuthHint(), err)
 	}
 
 	runCtx, stop := context.WithCancel(context.Background())
@@ -390,25 +361,4 @@ func (in *kafkaInput) Close(ctx context.Context) error {
 		return nil
 	}
 	return err
-}
-
-// kgoLogger routes franz-go's log lines (which name brokers, e.g. on dial failures) to
-// the Benthos logger. franz-go's info level (joins, heartbeats) is our debug.
-type kgoLogger struct{ log *service.Logger }
-
-func (l kgoLogger) Level() kgo.LogLevel { return kgo.LogLevelInfo }
-
-func (l kgoLogger) Log(level kgo.LogLevel, msg string, kv ...any) {
-	s := msg
-	for i := 0; i+1 < len(kv); i += 2 {
-		s += fmt.Sprintf(" %v=%v", kv[i], kv[i+1])
-	}
-	switch level {
-	case kgo.LogLevelError:
-		l.log.Errorf("kafka client: %s", s)
-	case kgo.LogLevelWarn:
-		l.log.Warnf("kafka client: %s", s)
-	default:
-		l.log.Debugf("kafka client: %s", s)
-	}
 }

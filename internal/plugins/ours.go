@@ -5,7 +5,7 @@ package plugins
 var ours = map[string]map[string]bool{
 	"input":     {"kafka": true, "mysql_cdc": true, "bank_simulator": true},
 	"processor": {"debezium_unwrap": true, "fraud_rules": true},
-	"output":    {"delta_lake": true},
+	"output":    {"delta_lake": true, "kafka": true},
 	"metrics":   {"prometheus": true},
 }
 

@@ -13,5 +13,6 @@ import (
 	_ "github.com/ledgerflow/ledgerflow/inputs/mysql"
 	_ "github.com/ledgerflow/ledgerflow/metrics"
 	_ "github.com/ledgerflow/ledgerflow/outputs/delta"
+	_ "github.com/ledgerflow/ledgerflow/outputs/kafka"
 	_ "github.com/ledgerflow/ledgerflow/processors/debezium"
 )

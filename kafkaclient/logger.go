@@ -1,0 +1,32 @@
+package kafkaclient
+
+import (
+	"fmt"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Logger routes franz-go's log lines (which name brokers, e.g. on dial failures) to the
+// Benthos logger: pass it to kgo.WithLogger. franz-go's info level (joins, heartbeats,
+// producer ID bumps) is our debug.
+type Logger struct{ L *service.Logger }
+
+// Level is kgo's info: finer levels are never formatted.
+func (l Logger) Level() kgo.LogLevel { return kgo.LogLevelInfo }
+
+// Log writes one franz-go line with its key/value pairs.
+func (l Logger) Log(level kgo.LogLevel, msg string, kv ...any) {
+	s := msg
+	for i := 0; i+1 < len(kv); i += 2 {
+		s += fmt.Sprintf(" %v=%v", kv[i], kv[i+1])
+	}
+	switch level {
+	case kgo.LogLevelError:
+		l.L.Errorf("kafka client: %s", s)
+	case kgo.LogLevelWarn:
+		l.L.Warnf("kafka client: %s", s)
+	default:
+		l.L.Debugf("kafka client: %s", s)
+	}
+}
