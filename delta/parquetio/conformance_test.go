@@ -1,9 +1,7 @@
 package parquetio
 
 import (
-	"bufio"
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -43,48 +41,26 @@ func loadCases(t *testing.T) []conformanceCase {
 // library has its own full replay; this only tells the decoder which schema a file has.
 func logSchemas(t *testing.T, table string) (schemas map[int64]string, addedAt map[string]int64) {
 	schemas, addedAt = map[int64]string{}, map[string]int64{}
-	commits, _ := filepath.Glob(filepath.Join(table, "_delta_log", "*.json"))
-	for _, c := range commits {
-		var version int64
-		if _, err := fmt.Sscanf(filepath.Base(c), "%020d.json", &version); err != nil {
-			continue
-		}
-		f, err := os.Open(c)
+	eachLogAction(t, table, func(version int64, a *logAction, err error) {
 		if err != nil {
-			t.Fatal(err)
+			return
 		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<26)
-		for sc.Scan() {
-			var a struct {
-				MetaData *struct {
-					SchemaString string `json:"schemaString"`
-				} `json:"metaData"`
-				Add *struct {
-					Path string `json:"path"`
-				} `json:"add"`
-				Cdc *struct {
-					Path string `json:"path"`
-				} `json:"cdc"`
-			}
-			if json.Unmarshal(sc.Bytes(), &a) != nil {
-				continue
-			}
-			if a.MetaData != nil {
-				schemas[version] = a.MetaData.SchemaString
-			}
-			for _, p := range []*struct {
-				Path string `json:"path"`
-			}{a.Add, a.Cdc} {
-				if p != nil {
-					if dp, err := url.PathUnescape(p.Path); err == nil {
-						addedAt[dp] = version
-					}
-				}
+		if a.MetaData != nil {
+			schemas[version] = a.MetaData.SchemaString
+		}
+		paths := []string{}
+		if a.Add != nil {
+			paths = append(paths, a.Add.Path)
+		}
+		if a.Cdc != nil {
+			paths = append(paths, a.Cdc.Path)
+		}
+		for _, p := range paths {
+			if dp, err := url.PathUnescape(p); err == nil {
+				addedAt[dp] = version
 			}
 		}
-		f.Close()
-	}
+	})
 	return schemas, addedAt
 }
 

@@ -1,9 +1,7 @@
 package parquetio
 
 import (
-	"bufio"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -52,50 +50,23 @@ type liveFile struct {
 // replayLive is a minimal JSON-commit replay (adds minus removes) for tables without
 // checkpoints-only history or deletion vectors; the Delta library does the real thing.
 func replayLive(t *testing.T, table string) (string, []string, []liveFile) {
-	commits, _ := filepath.Glob(filepath.Join(table, "_delta_log", "*.json"))
-	sort.Strings(commits)
 	live := map[string]map[string]*string{}
 	var schemaString string
 	var partCols []string
-	for _, c := range commits {
-		if strings.Contains(filepath.Base(c), ".compacted.") {
-			continue
-		}
-		f, err := os.Open(c)
+	eachLogAction(t, table, func(_ int64, a *logAction, err error) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<26)
-		for sc.Scan() {
-			var a struct {
-				MetaData *struct {
-					SchemaString     string   `json:"schemaString"`
-					PartitionColumns []string `json:"partitionColumns"`
-				} `json:"metaData"`
-				Add *struct {
-					Path            string             `json:"path"`
-					PartitionValues map[string]*string `json:"partitionValues"`
-				} `json:"add"`
-				Remove *struct {
-					Path string `json:"path"`
-				} `json:"remove"`
-			}
-			if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-				t.Fatalf("%s: %v", c, err)
-			}
-			if a.MetaData != nil {
-				schemaString, partCols = a.MetaData.SchemaString, a.MetaData.PartitionColumns
-			}
-			if a.Add != nil {
-				live[a.Add.Path] = a.Add.PartitionValues
-			}
-			if a.Remove != nil {
-				delete(live, a.Remove.Path)
-			}
+		if a.MetaData != nil {
+			schemaString, partCols = a.MetaData.SchemaString, a.MetaData.PartitionColumns
 		}
-		f.Close()
-	}
+		if a.Add != nil {
+			live[a.Add.Path] = a.Add.PartitionValues
+		}
+		if a.Remove != nil {
+			delete(live, a.Remove.Path)
+		}
+	})
 	var out []liveFile
 	for p, pv := range live {
 		dp, err := url.PathUnescape(p)

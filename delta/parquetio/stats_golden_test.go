@@ -1,12 +1,8 @@
 package parquetio
 
 import (
-	"bufio"
-	"encoding/json"
 	"net/url"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -19,45 +15,21 @@ type loggedAdd struct {
 }
 
 func loggedAdds(t *testing.T, table string) []loggedAdd {
-	commits, _ := filepath.Glob(filepath.Join(table, "_delta_log", "*.json"))
-	sort.Strings(commits)
 	var out []loggedAdd
 	var ss string
 	var pcs []string
-	for _, c := range commits {
-		if strings.Contains(filepath.Base(c), ".compacted.") {
-			continue
-		}
-		f, err := os.Open(c)
+	eachLogAction(t, table, func(_ int64, a *logAction, err error) {
 		if err != nil {
-			t.Fatal(err)
+			return
 		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<26)
-		for sc.Scan() {
-			var a struct {
-				MetaData *struct {
-					SchemaString     string   `json:"schemaString"`
-					PartitionColumns []string `json:"partitionColumns"`
-				} `json:"metaData"`
-				Add *struct {
-					Path  string `json:"path"`
-					Stats string `json:"stats"`
-				} `json:"add"`
-			}
-			if json.Unmarshal(sc.Bytes(), &a) != nil {
-				continue
-			}
-			if a.MetaData != nil {
-				ss, pcs = a.MetaData.SchemaString, a.MetaData.PartitionColumns
-			}
-			if a.Add != nil && a.Add.Stats != "" {
-				p, _ := url.PathUnescape(a.Add.Path)
-				out = append(out, loggedAdd{p, a.Add.Stats, ss, pcs})
-			}
+		if a.MetaData != nil {
+			ss, pcs = a.MetaData.SchemaString, a.MetaData.PartitionColumns
 		}
-		f.Close()
-	}
+		if a.Add != nil && a.Add.Stats != "" {
+			p, _ := url.PathUnescape(a.Add.Path)
+			out = append(out, loggedAdd{p, a.Add.Stats, ss, pcs})
+		}
+	})
 	return out
 }
 
