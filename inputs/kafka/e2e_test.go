@@ -85,6 +85,10 @@ input:
     commit_period: 100ms
     batch_max_records: 25
     session_timeout: 1s
+    # A member killed mid-rebalance is waited for up to the rebalance timeout; keep it short
+    # so takeover after a SIGKILL takes seconds, not the 60s default.
+    rebalance_timeout: 3s
+    revoke_ack_timeout: 1s
 pipeline:
   processors:
     - mapping: 'root = "%%s:%%s".format(meta("kafka_partition"), meta("kafka_offset"))'
