@@ -142,3 +142,23 @@ func (s *Snapshot) Rows(ctx context.Context) ([][]any, error) {
 	})
 	return out, err
 }
+
+// ReadFileColumns reads only the named columns of one live data file (partition columns
+// included, filled from the file's partition values), in the order given. Parquet column
+// chunks of other columns are not decoded, so a merge writer can index a table's keys at a
+// fraction of the cost of reading it. It fails on a name the table does not have.
+func (s *Snapshot) ReadFileColumns(ctx context.Context, a *Add, columns []string) ([][]any, error) {
+	st, err := s.Schema()
+	if err != nil {
+		return nil, err
+	}
+	proj := &schema.StructType{}
+	for _, c := range columns {
+		i := st.Index(c)
+		if i < 0 {
+			return nil, fmt.Errorf("delta: table has no column %q", c)
+		}
+		proj.Fields = append(proj.Fields, st.Fields[i])
+	}
+	return s.readFile(ctx, newScanPlan(proj, s.metadata.PartitionColumns), a)
+}

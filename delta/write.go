@@ -48,14 +48,22 @@ const rollCheckRows = 8192
 // match its column's type. Files already written by a failed call stay unreferenced (a later
 // VACUUM removes them); nothing becomes visible until Commit.
 func (t *Transaction) WriteRows(ctx context.Context, rows [][]any, opts WriteOptions) ([]*Add, error) {
+	adds, _, err := t.WriteRowsTracked(ctx, rows, opts)
+	return adds, err
+}
+
+// WriteRowsTracked is WriteRows that also says where each row went: fileOf[i] is the index in
+// adds of the file holding rows[i]. A merge writer keeps its key-to-file index current with it
+// instead of reading back the files it just wrote.
+func (t *Transaction) WriteRowsTracked(ctx context.Context, rows [][]any, opts WriteOptions) (adds []*Add, fileOf []int, err error) {
 	p, err := t.snap.scanPlan()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if t.metadata != nil {
 		st, err := schema.Parse(t.metadata.SchemaString)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		p = newScanPlan(st, t.metadata.PartitionColumns)
 	}
@@ -78,12 +86,13 @@ func (t *Transaction) WriteRows(ctx context.Context, rows [][]any, opts WriteOpt
 		dir  string
 		pv   map[string]*string
 		rows [][]any
+		idx  []int // the rows' indexes in the caller's slice
 	}
 	var order []*group
 	groups := map[string]*group{}
 	for r, row := range rows {
 		if len(row) != len(p.table.Fields) {
-			return nil, fmt.Errorf("delta: row %d has %d values, the table has %d columns", r, len(row), len(p.table.Fields))
+			return nil, nil, fmt.Errorf("delta: row %d has %d values, the table has %d columns", r, len(row), len(p.table.Fields))
 		}
 		var key strings.Builder
 		pv := map[string]*string{}
@@ -97,7 +106,7 @@ func (t *Transaction) WriteRows(ctx context.Context, rows [][]any, opts WriteOpt
 			s := schema.FormatPartitionValue(row[i], f.Type)
 			// Delta stores "" and null alike, so an empty string partition value reads as null.
 			if row[i] != nil && s == nil && row[i] != "" {
-				return nil, fmt.Errorf("delta: row %d: partition column %q: value %v (%T) does not match type %s", r, f.Name, row[i], row[i], f.Type)
+				return nil, nil, fmt.Errorf("delta: row %d: partition column %q: value %v (%T) does not match type %s", r, f.Name, row[i], row[i], f.Type)
 			}
 			pv[p.partKeys[i]] = s
 			cols, vals = append(cols, p.partKeys[i]), append(vals, s)
@@ -120,14 +129,18 @@ func (t *Transaction) WriteRows(ctx context.Context, rows [][]any, opts WriteOpt
 			}
 		}
 		g.rows = append(g.rows, drow)
+		g.idx = append(g.idx, r)
 	}
 
-	var adds []*Add
+	fileOf = make([]int, len(rows))
 	for _, g := range order {
 		for start := 0; start < len(g.rows); {
 			a, n, err := t.writeFile(ctx, p.data, g.dir, g.pv, g.rows[start:], opts, wopts)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
+			}
+			for _, r := range g.idx[start : start+n] {
+				fileOf[r] = len(adds)
 			}
 			adds = append(adds, a)
 			start += n
@@ -136,7 +149,7 @@ func (t *Transaction) WriteRows(ctx context.Context, rows [][]any, opts WriteOpt
 	for _, a := range adds {
 		t.Add(a)
 	}
-	return adds, nil
+	return adds, fileOf, nil
 }
 
 // writeFile writes one data file from the front of rows, rolling at the size or row limit,

@@ -87,6 +87,9 @@ type layout struct {
 	dataCols int
 	// kafkaCols are the indexes of _kafka_topic, _kafka_partition and _kafka_offset.
 	kafkaCols [3]int
+	// relaxNulls lets decodeRow leave NOT NULL columns empty: a merge decodes deletes, whose
+	// image may be partial, and checks NOT NULL only on the rows it stores.
+	relaxNulls bool
 	// byName and byLowerName map event member names to field indexes.
 	byName, byLowerName map[string]int
 }
@@ -133,10 +136,21 @@ func bronzeLayout(t *schemas.Table, partitionBy []string, tinyint1AsBool bool) (
 		{Name: colIngestedAt, Type: schema.Timestamp, Nullable: false},
 	}
 	fields = append(fields, meta...)
-	st := &schema.StructType{Fields: fields}
 	if partitionBy == nil {
 		partitionBy = []string{colIngestDate}
 	}
+	l.dataCols = len(t.Columns)
+	return l.finish(t, fields, partitionBy)
+}
+
+// finish adds the partition columns to fields and indexes the result. A partition column is
+// a column of fields, _ingest_date (the day of _ingested_at) or the contract's derived
+// partition column (the day of its source column).
+func (l *layout) finish(t *schemas.Table, fields []schema.StructField, partitionBy []string) (*layout, error) {
+	if l.derived == nil {
+		l.derived = map[int]derivedCol{}
+	}
+	st := &schema.StructType{Fields: fields}
 	for _, p := range partitionBy {
 		if p == colIngestDate {
 			st.Fields = append(st.Fields, schema.StructField{Name: colIngestDate, Type: schema.DateType, Nullable: false})

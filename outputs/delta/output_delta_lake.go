@@ -41,7 +41,25 @@ Parquet data files) that Spark, delta-rs, DuckDB and Trino read.
 - `+"`append`"+`: the bronze change log. Every event becomes one row: the after image (the before image for
   deletes) with the metadata columns, `+"`_before`"+` (the before image of updates, as JSON) and `+"`_ingested_at`"+`,
   partitioned by `+"`_ingest_date`"+` unless `+"`partition_by`"+` says otherwise.
-- `+"`merge`"+`: current state by primary key (silver). Not available in this version: configuring it is an error.
+- `+"`merge`"+`: current state by key (silver), a copy-on-write MERGE. See "Merge mode" below.
+
+== Merge mode
+
+Keeps one row per `+"`key`"+` (SCD type 1) or every version (type 2) equal to the source table as of the last
+applied change. A change is applied only if its `+"`sequence_by`"+` value (default `+"`_source_pos`"+`, the binlog
+position) is newer than the stored row's and than the key's last delete; so a late older event never regresses a
+row, a redelivered event changes nothing, a snapshot read (`+"`_op = r`"+`, also incremental snapshots) never
+overwrites a change streamed at or after its position, and a late insert never resurrects a deleted key. Within a
+batch the changes of a key collapse to the newest. A primary-key change (delete of the old key and create of the
+new key at one position) leaves only the new key. A truncate (kept by `+"`debezium_unwrap`"+`) empties the table and
+fences off every change from before it.
+
+Deleted keys are remembered in the companion table `+"`<path>/_ledgerflow_tombstones`"+` for `+"`tombstone_retention`"+`.
+The output keeps an in-memory index of key → data file (read from the key columns at start, about 100 bytes a key),
+so a batch rewrites only the files that hold its keys; new keys go to new files. Every commit records Spark's
+`+"`mergeMetrics`"+` (files removed/added, rows copied, bytes removed/added) for measuring write
+amplification. Silver tables are partitioned by the contract's `+"`partition`"+` column (`+"`event_date`"+` for
+transactions) unless `+"`partition_by`"+` says otherwise.
 
 == Delivery guarantees
 
@@ -109,6 +127,7 @@ its Kafka coordinates. The rest of the batch lands; the metric `+"`delta_lake_de
 			Description("Batches handed to the output at once. Commits are serialised; extra batches wait in the output for their partition's earlier records, so this must exceed how far pipeline threads can reorder batches.").
 			Default(64).
 			Advanced()).
+		Fields(mergeFields()...).
 		Field(service.NewBatchPolicyField(fieldBatching)).
 		Example("Bronze change log of transactions", "Appends every change event, partitioned by ingest date.", `
 output:
@@ -120,6 +139,20 @@ output:
     batching:
       count: 10000
       period: 1s
+`).
+		Example("Silver customers with history", "Current state by primary key with SCD type 2 history, leaving out a PII column.", `
+output:
+  delta_lake:
+    path: ${LAKEHOUSE:./lakehouse}/silver/customers
+    mode: merge
+    schema_file: schemas/customers.yaml
+    pipeline: customers
+    stored_as_scd_type: 2
+    except_columns: [ phone ]
+    tombstone_retention: 168h
+    batching:
+      count: 10000
+      period: 500ms
 `)
 }
 

@@ -193,13 +193,23 @@ func TestBadRowsGoToDeadLettersAndTheRestLands(t *testing.T) {
 	}
 }
 
-func TestMergeModeIsRefusedClearly(t *testing.T) {
-	conf, err := outputSpec().ParseYAML("path: /tmp/x\nmode: merge\nschema_file: transactions\n", nil)
-	if err != nil {
-		t.Fatal(err)
+func TestMergeConfigErrorsAreClear(t *testing.T) {
+	cases := map[string]string{
+		"key: [nope]":                                 `"nope" is not a column`,
+		"sequence_by: amount":                         "sequence must be",
+		"apply_as_deletes: '_op =='":                  "apply_as_deletes",
+		"stored_as_scd_type: 3":                       "must be 1 or 2",
+		"except_columns: [transaction_id]":            "cannot be left out",
+		"columns: [status]\nexcept_columns: [status]": "exclude each other",
 	}
-	if _, err := newOutput(conf, service.MockResources()); err == nil || !strings.Contains(err.Error(), "merge") {
-		t.Fatalf("want a clear refusal, got %v", err)
+	for extra, want := range cases {
+		conf, err := outputSpec().ParseYAML("path: /tmp/x\nmode: merge\nschema_file: transactions\n"+extra+"\n", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := newOutput(conf, service.MockResources()); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: want an error containing %q, got %v", extra, want, err)
+		}
 	}
 }
 

@@ -66,7 +66,7 @@ func (l *layout) decodeRow(body []byte, ingestedAt time.Time) ([]any, error) {
 		}
 		raw := raws[i]
 		if raw == nil || isNull(raw) {
-			if !f.Nullable {
+			if !f.Nullable && !l.relaxNulls {
 				return nil, &FieldError{Column: f.Name, Value: "null", Expected: "a value (the column is NOT NULL)"}
 			}
 			continue

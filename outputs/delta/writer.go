@@ -38,8 +38,11 @@ type output struct {
 	identity bool
 	width    int
 	dlq      *deadLetters
+	// merge is set in mode merge: it keeps the key index and the tombstones.
+	merge *merger
 
 	mRows, mCommits, mSkipped, mWaiting, mDead *service.MetricCounter
+	mStale, mBytesRewritten, mBytesWritten     *service.MetricCounter
 	mVersion                                   *service.MetricGauge
 	mCommitLatency                             *service.MetricTimer
 }
@@ -52,9 +55,6 @@ func newOutput(conf *service.ParsedConfig, mgr *service.Resources) (*output, err
 	}
 	if o.mode, err = conf.FieldString(fieldMode); err != nil {
 		return nil, err
-	}
-	if o.mode == "merge" {
-		return nil, fmt.Errorf("delta_lake: mode %q is not available yet in this version; use mode: append", o.mode)
 	}
 	schemaFile, err := conf.FieldString(fieldSchemaFile)
 	if err != nil {
@@ -73,8 +73,28 @@ func newOutput(conf *service.ParsedConfig, mgr *service.Resources) (*output, err
 	if err != nil {
 		return nil, err
 	}
-	if o.layout, err = bronzeLayout(o.contract, partitionBy, tinyBool); err != nil {
+	var mopts *mergeOptions
+	if o.mode == "merge" {
+		if mopts, err = parseMergeOptions(conf); err != nil {
+			return nil, err
+		}
+		if len(mopts.key) == 0 {
+			mopts.key = o.contract.PrimaryKey
+		}
+		if len(mopts.key) == 0 {
+			return nil, fmt.Errorf("delta_lake: mode merge needs a key: the contract %s has no primary_key and %s is not set", o.contract.Name, fieldKey)
+		}
+		o.layout, err = silverLayout(o.contract, partitionBy, mopts.columns, mopts.exceptColumns, mopts.scd2, tinyBool)
+	} else {
+		o.layout, err = bronzeLayout(o.contract, partitionBy, tinyBool)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("delta_lake: %w", err)
+	}
+	if mopts != nil {
+		if o.merge, err = newMerger(mopts, o.layout); err != nil {
+			return nil, fmt.Errorf("delta_lake: %w", err)
+		}
 	}
 	if o.pipeline, err = conf.FieldString(fieldPipeline); err != nil {
 		return nil, err
@@ -124,6 +144,9 @@ func newOutput(conf *service.ParsedConfig, mgr *service.Resources) (*output, err
 	o.mDead = m.NewCounter("delta_lake_dead_letters_total", "stage")
 	o.mVersion = m.NewGauge("delta_lake_table_version")
 	o.mCommitLatency = m.NewTimer("delta_lake_commit_latency_ns")
+	o.mStale = m.NewCounter("delta_lake_merge_stale_changes_total")
+	o.mBytesRewritten = m.NewCounter("delta_lake_merge_bytes_removed_total")
+	o.mBytesWritten = m.NewCounter("delta_lake_merge_bytes_written_total")
 	return o, nil
 }
 
@@ -138,6 +161,16 @@ func (o *output) Connect(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("delta_lake %s: %w", o.path, err)
+	}
+	if o.merge != nil {
+		ts, err := snap.Schema()
+		if err != nil {
+			return err
+		}
+		o.merge.index = nil
+		if o.merge.tombs, err = openTombstones(ctx, o.path, ts, o.merge.opts.key, o.appPrefix, o.pipeline, o.merge.opts.tombstoneRetention, time.Now()); err != nil {
+			return fmt.Errorf("delta_lake %s: %w", o.path, err)
+		}
 	}
 	if err := o.adopt(snap); err != nil {
 		return err
@@ -171,6 +204,17 @@ func (o *output) adopt(snap *delta.Snapshot) error {
 	for j, f := range ts.Fields {
 		if !f.Nullable && !contains(perm, j) {
 			return fmt.Errorf("delta_lake %s: the table's NOT NULL column %q is not written by this output", o.path, f.Name)
+		}
+	}
+	if o.merge != nil {
+		if err := o.merge.adoptSchema(ts, snap); err != nil {
+			return fmt.Errorf("delta_lake %s: %w", o.path, err)
+		}
+		// Our own commits keep the index current; anyone else's means reading the keys again.
+		if o.merge.index == nil || o.merge.index.version != snap.Version() {
+			if err := o.merge.buildIndex(context.Background(), snap); err != nil {
+				return fmt.Errorf("delta_lake %s: %w", o.path, err)
+			}
 		}
 	}
 	o.snap, o.perm, o.width = snap, perm, len(ts.Fields)
@@ -257,7 +301,8 @@ func (o *output) WriteBatch(ctx context.Context, batch service.MessageBatch) err
 func (o *output) commitWithRetry(ctx context.Context, prep []prepared, positions []position, pending []int) ([]int, error) {
 	for attempt := 1; ; attempt++ {
 		waitIdx, err := o.commit(ctx, prep, positions, pending)
-		if errors.Is(err, delta.ErrConcurrentTransaction) && attempt < 5 {
+		retry := errors.Is(err, delta.ErrConcurrentTransaction) || (o.merge != nil && errors.Is(err, delta.ErrConflict))
+		if retry && attempt < 5 {
 			snap, uerr := o.snap.Update(ctx)
 			if uerr != nil {
 				return nil, uerr
@@ -277,6 +322,10 @@ type prepared struct {
 	row  []any       // in layout order; nil for non-row messages and dead letters
 	dead *deadLetter // set when the message cannot be stored
 	pos  string      // the row's _source_pos, for the commit's position range
+	// Merge mode: the change is a delete (apply_as_deletes), or a truncate at pos/ts.
+	del, trunc bool
+	ts         time.Time
+	raw        []byte // the message, for a dead letter found at merge time
 }
 
 // prepare decodes every message of the batch. It needs no lock: it reads only the layout,
@@ -291,9 +340,15 @@ func (o *output) prepare(batch service.MessageBatch, positions []position, now t
 			continue
 		}
 		if kind, ok := m.MetaGet("debezium_kind"); ok && kind != "row" {
+			if kind == "truncate" && o.merge != nil {
+				out[i] = o.prepareTruncate(m, raw, positions[i])
+			}
 			continue
 		}
 		row, err := o.layout.decodeRow(raw, now)
+		if err == nil && o.merge != nil {
+			out[i].del, err = o.prepareChange(row)
+		}
 		if err != nil {
 			out[i].dead = &deadLetter{pos: positions[i], stage: "decode", reason: err.Error(), raw: raw, key: metaString(m, "kafka_key")}
 			continue
@@ -307,6 +362,9 @@ func (o *output) prepare(batch service.MessageBatch, positions []position, now t
 		}
 		out[i].row = row
 		out[i].pos, _ = row[posCol].(string)
+		if o.merge != nil {
+			out[i].raw = raw
+		}
 	}
 	return out
 }
@@ -326,6 +384,7 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 	}
 	verdicts, next := plan(positions, committed)
 	var rows [][]any
+	var changes []*change
 	var dead []deadLetter
 	var minPos, maxPos string
 	var waitIdx []int
@@ -344,6 +403,14 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 			dead = append(dead, *p.dead)
 			continue
 		}
+		if o.merge != nil && (p.row != nil || p.trunc) {
+			c, err := o.toChange(p, allPositions[i])
+			if err != nil {
+				dead = append(dead, deadLetter{pos: allPositions[i], stage: "merge", reason: err.Error(), raw: p.raw})
+				continue
+			}
+			changes = append(changes, c)
+		}
 		if p.row == nil {
 			continue // not a row: only advances the partition's version
 		}
@@ -355,7 +422,9 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 				maxPos = p.pos
 			}
 		}
-		rows = append(rows, o.toTableOrder(p.row))
+		if o.merge == nil {
+			rows = append(rows, o.toTableOrder(p.row))
+		}
 	}
 	if len(dead) > 0 {
 		n, err := o.dlq.write(ctx, dead, time.Now())
@@ -369,10 +438,14 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 			o.log.Warnf("delta_lake %s: dead-lettered %s offset %d: %s", o.path, d.pos.tp.Topic, d.pos.offset, d.reason)
 		}
 	}
-	if len(rows) == 0 && len(next) == 0 {
+	if len(rows) == 0 && len(changes) == 0 && len(next) == 0 {
 		return waitIdx, nil
 	}
-	tx := o.snap.NewTransaction("STREAMING UPDATE")
+	op := "STREAMING UPDATE"
+	if o.merge != nil {
+		op = "MERGE"
+	}
+	tx := o.snap.NewTransaction(op)
 	offsets := map[string]any{}
 	for tp, v := range next {
 		id := appID(o.appPrefix, tp)
@@ -380,15 +453,31 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 		tx.SetTxn(id, v)
 		offsets[tp.Topic+"/"+strconv.Itoa(int(tp.Partition))] = v
 	}
+	wopts := delta.WriteOptions{TargetFileSize: o.targetFileSize, Compression: o.compression}
 	if len(rows) > 0 {
-		if _, err := tx.WriteRows(ctx, rows, delta.WriteOptions{TargetFileSize: o.targetFileSize, Compression: o.compression}); err != nil {
+		if _, err := tx.WriteRows(ctx, rows, wopts); err != nil {
 			return nil, fmt.Errorf("delta_lake %s: %w", o.path, err)
 		}
+	}
+	var st *staged
+	if o.merge != nil && len(changes) > 0 {
+		var err error
+		if st, err = o.merge.stage(ctx, o.snap, tx, changes, wopts, time.Now()); err != nil {
+			return nil, fmt.Errorf("delta_lake %s: %w", o.path, err)
+		}
+		tx.SetCommitInfo("mergeMetrics", map[string]any{
+			"numSourceRows": len(changes), "numStaleChanges": st.stale,
+			"numTargetFilesRemoved": len(st.removed), "numTargetFilesAdded": len(st.adds),
+			"numTargetRowsCopied": st.rowsRewritten, "numOutputRows": len(st.outKeys),
+			"numTargetBytesRemoved": st.bytesRemoved, "numTargetBytesAdded": st.written,
+		})
 	}
 	tx.SetCommitInfo("pipeline", o.pipeline)
 	tx.SetCommitInfo("configHash", o.configHash)
 	tx.SetCommitInfo("outputMode", o.mode)
-	tx.SetCommitInfo("numRows", len(rows))
+	if o.merge == nil {
+		tx.SetCommitInfo("numRows", len(rows))
+	}
 	tx.SetCommitInfo("kafkaOffsets", offsets)
 	if minPos != "" {
 		tx.SetCommitInfo("sourcePositionMin", minPos)
@@ -400,6 +489,14 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 		return nil, err
 	}
 	o.mCommitLatency.Timing(time.Since(start).Nanoseconds())
+	if st != nil {
+		o.merge.commitStaged(st, res.Version)
+		o.mStale.Incr(int64(st.stale))
+		o.mBytesRewritten.Incr(st.bytesRemoved)
+		o.mBytesWritten.Incr(st.written)
+	} else if o.merge != nil {
+		o.merge.index.version = res.Version
+	}
 	if res.CheckpointErr != nil {
 		o.log.Warnf("delta_lake %s: %v (the commit succeeded; the next checkpoint will cover it)", o.path, res.CheckpointErr)
 	}
@@ -412,6 +509,9 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 	}
 	o.mCommits.Incr(1)
 	o.mRows.Incr(int64(len(rows)))
+	if st != nil {
+		o.mRows.Incr(int64(len(changes) - st.stale))
+	}
 	// Wake the calls holding records that waited for this commit.
 	close(o.committed)
 	o.committed = make(chan struct{})

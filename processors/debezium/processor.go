@@ -36,6 +36,10 @@ const (
 	MetaOp             = "debezium_op"
 	MetaTable          = "debezium_table"
 	MetaUnknownColumns = "debezium_unknown_columns"
+	// MetaSourcePos and MetaSourceTS carry a truncate's position and time (truncates keep
+	// their body), so that a merge output can order it among row changes.
+	MetaSourcePos = "debezium_source_pos"
+	MetaSourceTS  = "debezium_source_ts"
 	MetaErrorReason    = "debezium_error_reason"
 )
 
@@ -378,6 +382,12 @@ func (p *processor) Process(_ context.Context, msg *service.Message) (service.Me
 	}
 	if res.Table != "" {
 		msg.MetaSetMut(MetaTable, res.Table)
+	}
+	if res.Position != "" {
+		msg.MetaSetMut(MetaSourcePos, res.Position)
+	}
+	if res.SourceTS != "" && res.SourceTS != "null" {
+		msg.MetaSetMut(MetaSourceTS, res.SourceTS)
 	}
 	if len(res.UnknownColumns) > 0 {
 		msg.MetaSetMut(MetaUnknownColumns, strings.Join(res.UnknownColumns, ","))

@@ -303,3 +303,14 @@ func (st *state) appendImageFrom(dst []byte, rt *rowType, s *scanner, unknown *[
 	}
 	return dst, nil
 }
+
+// truncateTS is the _source_ts JSON of a truncate event (null when its source has no time).
+func (st *state) truncateTS() []byte {
+	switch src := &st.src; {
+	case src.hasTsMs:
+		return st.appendSourceTS(nil, src.tsMs)
+	case src.hasTsSec:
+		return st.appendSourceTS(nil, src.tsSec*1000)
+	}
+	return []byte("null")
+}

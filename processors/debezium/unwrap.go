@@ -65,6 +65,9 @@ type Result struct {
 	Op             string // c u d r t m, when known
 	Table          string // db.table from source, when known
 	UnknownColumns []string
+	// Position and SourceTS are the truncate's _source_pos and _source_ts (JSON text without
+	// quotes), so that a merge writer can order a truncate among row changes.
+	Position, SourceTS string
 }
 
 type addField struct {
@@ -402,7 +405,12 @@ func (st *state) unwrap(m Meta) (Result, error) {
 	op := opText[0]
 	switch op {
 	case 't':
-		return u.nonRow(Result{Kind: KindTruncate, Op: "t", Table: table}), nil
+		r := Result{Kind: KindTruncate, Op: "t", Table: table}
+		if pos, err := st.appendPos(nil); err == nil {
+			r.Position = strings.Trim(string(pos), `"`)
+		}
+		r.SourceTS = strings.Trim(string(st.truncateTS()), `"`)
+		return u.nonRow(r), nil
 	case 'm':
 		return u.nonRow(Result{Kind: KindMessage, Op: "m", Table: table}), nil
 	case 'c', 'u', 'r':

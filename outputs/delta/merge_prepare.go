@@ -1,0 +1,90 @@
+package delta
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+)
+
+// prepareChange classifies a decoded row (layout order) as a delete or an upsert and checks
+// that an upsert fills the table's NOT NULL columns; deletes need only their key.
+func (o *output) prepareChange(row []any) (bool, error) {
+	op, _ := row[o.layout.schema.Index(colOp)].(string)
+	del, err := o.merge.deletes.match(row, op)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", fieldApplyAsDeletes, err)
+	}
+	for i, f := range o.layout.schema.Fields {
+		if row[i] != nil || f.Nullable {
+			continue
+		}
+		if _, derived := o.layout.derived[i]; derived {
+			continue
+		}
+		if del && !o.isKeyColumn(f.Name) {
+			continue
+		}
+		return false, &FieldError{Column: f.Name, Value: "null", Expected: "a value (the column is NOT NULL)"}
+	}
+	return del, nil
+}
+
+func (o *output) isKeyColumn(name string) bool {
+	for _, k := range o.merge.opts.key {
+		if k == name {
+			return true
+		}
+	}
+	return false
+}
+
+// prepareTruncate turns a Debezium truncate (kept by debezium_unwrap with its position in
+// metadata) into a change, when apply_as_truncates says so. A truncate that cannot be ordered
+// is a dead letter: applying it at the wrong place would lose or keep the wrong rows.
+func (o *output) prepareTruncate(m *service.Message, raw []byte, pos position) prepared {
+	row := make([]any, len(o.layout.schema.Fields))
+	row[o.layout.schema.Index(colOp)] = "t"
+	p := prepared{raw: raw}
+	ok, err := o.merge.truncates.match(row, "t")
+	if err != nil || !ok {
+		if err != nil {
+			p.dead = &deadLetter{pos: pos, stage: "merge", reason: err.Error(), raw: raw}
+		}
+		return p
+	}
+	sp, _ := m.MetaGet("debezium_source_pos")
+	if sp == "" || o.merge.opts.sequenceBy != colSourcePos {
+		p.dead = &deadLetter{pos: pos, stage: "merge", raw: raw,
+			reason: fmt.Sprintf("truncate: cannot order it: metadata debezium_source_pos is %q and sequence_by is %q; expected a position and sequence_by %s", sp, o.merge.opts.sequenceBy, colSourcePos)}
+		return p
+	}
+	p.trunc, p.pos = true, sp
+	if ts, ok := m.MetaGet("debezium_source_ts"); ok {
+		p.ts, _ = time.Parse(time.RFC3339Nano, ts)
+	}
+	return p
+}
+
+// toChange puts a prepared change in table order with its key and order.
+func (o *output) toChange(p prepared, pos position) (*change, error) {
+	if p.trunc {
+		order, err := orderOf(p.pos, "t")
+		if err != nil {
+			return nil, fmt.Errorf("truncate: %w", err)
+		}
+		return &change{trunc: true, order: order, pos: pos, ts: p.ts}, nil
+	}
+	row := o.toTableOrder(p.row)
+	m := o.merge
+	key, err := encodeKey(row, m.keyIdx)
+	if err != nil {
+		return nil, fmt.Errorf("key %v: %w", o.merge.opts.key, err)
+	}
+	op, _ := row[m.opIdx].(string)
+	order, err := orderOf(row[m.seqIdx], op)
+	if err != nil {
+		return nil, fmt.Errorf("column %s (sequence_by): %w", m.opts.sequenceBy, err)
+	}
+	return &change{row: row, key: key, order: order, del: p.del, pos: pos, ts: m.changeTime(row)}, nil
+}

@@ -1,0 +1,282 @@
+package delta
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"sort"
+	"time"
+
+	"github.com/ledgerflow/ledgerflow/delta"
+)
+
+// staged is a merge written into a transaction but not committed: what the index and the
+// tombstones learn once the commit succeeds.
+type staged struct {
+	removed    []fileID
+	adds       []*delta.Add
+	outKeys    []string
+	outOrders  []string
+	fileOf     []int
+	rewritten  map[string]bool // keys with rows in the rewritten files or resolved
+	resolved   map[string]bool // keys whose changes were applied
+	dels       []*change
+	truncOrder string
+
+	stale                 int   // changes ignored: not newer than the stored state
+	rowsRewritten         int64 // unchanged rows copied out of rewritten files
+	bytesRemoved, written int64
+}
+
+// stage plans and writes a merge of changes (table order, with verdict write) into tx:
+// it finds the files holding the touched keys through the index, reads them, resolves every
+// touched key, writes the surviving rows of those files and the new rows into new files,
+// removes the old files, and records the deletes in the tombstone table (committed first).
+// The caller commits tx and then calls commitStaged.
+func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Transaction, changes []*change, wopts delta.WriteOptions, now time.Time) (*staged, error) {
+	st := &staged{truncOrder: m.truncOrder, rewritten: map[string]bool{}, resolved: map[string]bool{}}
+	var truncTS time.Time
+	byKey := map[string][]*change{}
+	for _, c := range changes {
+		if c.trunc && c.order > st.truncOrder {
+			st.truncOrder, truncTS = c.order, c.ts
+		}
+	}
+	for _, c := range changes {
+		if c.trunc {
+			continue
+		}
+		if c.order <= st.truncOrder {
+			st.stale++
+			continue
+		}
+		byKey[c.key] = append(byKey[c.key], c)
+	}
+	touchedKeys := st.resolved
+	touchedFiles := map[fileID]bool{}
+	// appendOnly keys (SCD2) change only after their newest stored version: only the file
+	// holding that version is rewritten, to close it; older versions stay where they are.
+	appendOnly := map[string]bool{}
+	touch := func(key string, ks keyState) {
+		touchedKeys[key] = true
+		if len(ks.files) == 0 {
+			return
+		}
+		if appendOnly[key] {
+			touchedFiles[ks.cur] = true
+			return
+		}
+		for _, f := range ks.files {
+			touchedFiles[f] = true
+		}
+	}
+	for key, cs := range byKey {
+		ks, indexed := m.index.keys[key]
+		tomb := m.tombs.entries[key]
+		latest := max(ks.order, tomb.max)
+		need := indexed && tomb.max > ks.order // a row older than its key's delete (an interrupted commit)
+		after := true
+		for _, c := range cs {
+			if m.opts.scd2 {
+				need = need || (c.order != ks.order && !tomb.has(c.order))
+				after = after && c.order >= ks.order
+			} else {
+				need = need || c.order > latest
+			}
+		}
+		if m.opts.scd2 && after {
+			appendOnly[key] = true
+		}
+		if !need {
+			st.stale += len(cs)
+			delete(byKey, key)
+			continue
+		}
+		sort.SliceStable(cs, func(a, b int) bool { return cs[a].order < cs[b].order })
+		touch(key, ks)
+	}
+	if st.truncOrder > m.truncOrder {
+		for key, ks := range m.index.keys {
+			if ks.order < st.truncOrder {
+				touch(key, ks)
+			}
+		}
+	}
+
+	// Read the touched files; rows of other keys in them are copied unchanged.
+	ids := make([]fileID, 0, len(touchedFiles))
+	for id := range touchedFiles {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
+	stored := map[string][][]any{}
+	var out [][]any
+	emitted := map[string]bool{}
+	emit := func(key string, rows [][]any) {
+		for _, r := range rows {
+			out = append(out, r)
+			st.outKeys = append(st.outKeys, key)
+			st.outOrders = append(st.outOrders, m.rowOrder(r))
+		}
+	}
+	type fileRows struct {
+		keys []string
+		rows [][]any
+	}
+	read := make([]fileRows, len(ids))
+	for n, id := range ids {
+		a := m.index.files[id]
+		rows, err := snap.ReadFileRows(ctx, a)
+		if err != nil {
+			return nil, fmt.Errorf("merge: reading %s: %w", a.Path, err)
+		}
+		st.bytesRemoved += a.Size
+		keys := make([]string, len(rows))
+		for i, r := range rows {
+			if keys[i], err = encodeKey(r, m.keyIdx); err != nil {
+				return nil, fmt.Errorf("merge: file %s: %w", a.Path, err)
+			}
+			if touchedKeys[keys[i]] {
+				stored[keys[i]] = append(stored[keys[i]], r)
+			}
+		}
+		read[n] = fileRows{keys, rows}
+		tx.Remove(a, true)
+		st.removed = append(st.removed, id)
+	}
+	resolve := func(key string) [][]any {
+		cs := byKey[key]
+		tomb := m.tombs.entries[key]
+		if m.opts.scd2 {
+			history := stored[key]
+			var kept [][]any
+			if appendOnly[key] {
+				// Only the newest version takes part; the others are copied as they are.
+				newest := m.index.keys[key].order
+				history = nil
+				for _, r := range stored[key] {
+					if m.rowOrder(r) == newest {
+						history = append(history, r)
+					} else {
+						kept = append(kept, r)
+					}
+				}
+				tomb = tomb.after(newest)
+			}
+			rows, dels := m.resolveSCD2(history, tomb, cs, st.truncOrder, truncTS)
+			st.dels = append(st.dels, dels...)
+			return append(kept, rows...)
+		}
+		row, dels := m.resolveSCD1(stored[key], tomb, cs, st.truncOrder)
+		st.dels = append(st.dels, dels...)
+		if row == nil {
+			return nil
+		}
+		return [][]any{row}
+	}
+	// Keep the rewritten files' row order (keys stay clustered by age), resolving a touched
+	// key where its first stored row was; new keys follow, oldest change first.
+	for _, fr := range read {
+		for i, key := range fr.keys {
+			st.rewritten[key] = true
+			if !touchedKeys[key] {
+				out = append(out, fr.rows[i])
+				st.outKeys = append(st.outKeys, key)
+				st.outOrders = append(st.outOrders, m.rowOrder(fr.rows[i]))
+				st.rowsRewritten++
+				continue
+			}
+			if !emitted[key] {
+				emitted[key] = true
+				emit(key, resolve(key))
+			}
+		}
+	}
+	var fresh []string
+	for key := range touchedKeys {
+		if !emitted[key] {
+			fresh = append(fresh, key)
+		}
+	}
+	sort.Slice(fresh, func(a, b int) bool {
+		ca, cb := byKey[fresh[a]], byKey[fresh[b]]
+		if len(ca) == 0 || len(cb) == 0 {
+			return len(ca) < len(cb)
+		}
+		return ca[0].order < cb[0].order
+	})
+	for _, key := range fresh {
+		st.rewritten[key] = true
+		emit(key, resolve(key))
+	}
+
+	if len(out) > 0 {
+		wopts.MaxRowsPerFile = m.opts.targetFileRows
+		adds, fileOf, err := tx.WriteRowsTracked(ctx, out, wopts)
+		if err != nil {
+			return nil, fmt.Errorf("merge: %w", err)
+		}
+		st.adds, st.fileOf = adds, fileOf
+		for _, a := range adds {
+			st.written += a.Size
+		}
+	}
+	tx.MarkTableRead() // another writer's merge of the same keys must conflict with ours
+	if st.truncOrder != m.truncOrder {
+		md := snap.Metadata()
+		md.Configuration = maps.Clone(md.Configuration)
+		if md.Configuration == nil {
+			md.Configuration = map[string]string{}
+		}
+		md.Configuration[truncateConfigKey] = hex.EncodeToString([]byte(st.truncOrder))
+		tx.UpdateMetadata(md)
+	}
+	if err := m.tombs.write(ctx, st.dels, m.keyIdx, m.seqIdx, now); err != nil {
+		return nil, err
+	}
+	for _, c := range st.dels {
+		m.tombs.remember(c.key, c.order, c.ts, now)
+	}
+	return st, nil
+}
+
+// commitStaged updates the index after the commit of st succeeded at version v.
+func (m *merger) commitStaged(st *staged, v int64) {
+	ix := m.index
+	gone := map[fileID]bool{}
+	for _, id := range st.removed {
+		gone[id] = true
+	}
+	for key := range st.rewritten {
+		ks := ix.keys[key]
+		kept := ks.files[:0]
+		for _, f := range ks.files {
+			if !gone[f] {
+				kept = append(kept, f)
+			}
+		}
+		ks.files = kept
+		if st.resolved[key] {
+			ks.order = "" // its new rows set it again
+		}
+		ix.keys[key] = ks
+	}
+	for _, id := range st.removed {
+		ix.dropFile(id)
+	}
+	ids := make([]fileID, len(st.adds))
+	for i, a := range st.adds {
+		ids[i] = ix.addFile(a)
+	}
+	for i, key := range st.outKeys {
+		ix.note(key, ids[st.fileOf[i]], st.outOrders[i])
+	}
+	for key := range st.rewritten {
+		if ks := ix.keys[key]; len(ks.files) == 0 {
+			delete(ix.keys, key)
+		}
+	}
+	m.truncOrder = st.truncOrder
+	ix.version = v
+}
