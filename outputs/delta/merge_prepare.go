@@ -9,17 +9,17 @@ import (
 
 // prepareChange classifies a decoded row (layout order) as a delete or an upsert and checks
 // that an upsert fills the table's NOT NULL columns; deletes need only their key.
-func (o *output) prepareChange(row []any) (bool, error) {
-	op, _ := row[o.layout.schema.Index(colOp)].(string)
+func (o *output) prepareChange(l *layout, row []any) (bool, error) {
+	op, _ := row[l.schema.Index(colOp)].(string)
 	del, err := o.merge.deletes.match(row, op)
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", fieldApplyAsDeletes, err)
 	}
-	for i, f := range o.layout.schema.Fields {
+	for i, f := range l.schema.Fields {
 		if row[i] != nil || f.Nullable {
 			continue
 		}
-		if _, derived := o.layout.derived[i]; derived {
+		if _, derived := l.derived[i]; derived {
 			continue
 		}
 		if del && !o.isKeyColumn(f.Name) {
@@ -42,9 +42,9 @@ func (o *output) isKeyColumn(name string) bool {
 // prepareTruncate turns a Debezium truncate (kept by debezium_unwrap with its position in
 // metadata) into a change, when apply_as_truncates says so. A truncate that cannot be ordered
 // is a dead letter: applying it at the wrong place would lose or keep the wrong rows.
-func (o *output) prepareTruncate(m *service.Message, raw []byte, pos position) prepared {
-	row := make([]any, len(o.layout.schema.Fields))
-	row[o.layout.schema.Index(colOp)] = "t"
+func (o *output) prepareTruncate(l *layout, m *service.Message, raw []byte, pos position) prepared {
+	row := make([]any, len(l.schema.Fields))
+	row[l.schema.Index(colOp)] = "t"
 	p := prepared{raw: raw}
 	ok, err := o.merge.truncates.match(row, "t")
 	if err != nil || !ok {

@@ -20,6 +20,7 @@ import (
 
 type output struct {
 	path, mode, pipeline, appPrefix, dlqPath, configHash, compression string
+	evolution                                                         string
 	checkpointInterval                                                int64
 	targetFileSize                                                    int64
 	contract                                                          *schemas.Table
@@ -96,6 +97,9 @@ func newOutput(conf *service.ParsedConfig, mgr *service.Resources) (*output, err
 			return nil, fmt.Errorf("delta_lake: %w", err)
 		}
 	}
+	if o.evolution, err = conf.FieldString(fieldSchemaEvolution); err != nil {
+		return nil, err
+	}
 	if o.pipeline, err = conf.FieldString(fieldPipeline); err != nil {
 		return nil, err
 	}
@@ -162,11 +166,12 @@ func (o *output) Connect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("delta_lake %s: %w", o.path, err)
 	}
+	ts, err := snap.Schema()
+	if err != nil {
+		return err
+	}
+	o.adoptTableColumns(ts)
 	if o.merge != nil {
-		ts, err := snap.Schema()
-		if err != nil {
-			return err
-		}
 		o.merge.index = nil
 		if o.merge.tombs, err = openTombstones(ctx, o.path, ts, o.merge.opts.key, o.appPrefix, o.pipeline, o.merge.opts.tombstoneRetention, time.Now()); err != nil {
 			return fmt.Errorf("delta_lake %s: %w", o.path, err)
@@ -263,7 +268,11 @@ func (o *output) WriteBatch(ctx context.Context, batch service.MessageBatch) err
 		positions[i] = messagePosition(m)
 		pending[i] = i
 	}
-	prep := o.prepare(batch, positions, time.Now())
+	l, err := o.evolve(ctx, batch)
+	if err != nil {
+		return err
+	}
+	prep := o.prepare(l, batch, positions, time.Now())
 	deadline := time.NewTimer(o.maxHold)
 	defer deadline.Stop()
 	for {
@@ -330,9 +339,9 @@ type prepared struct {
 
 // prepare decodes every message of the batch. It needs no lock: it reads only the layout,
 // which never changes.
-func (o *output) prepare(batch service.MessageBatch, positions []position, now time.Time) []prepared {
+func (o *output) prepare(l *layout, batch service.MessageBatch, positions []position, now time.Time) []prepared {
 	out := make([]prepared, len(batch))
-	posCol := o.layout.schema.Index(colSourcePos)
+	posCol := l.schema.Index(colSourcePos)
 	for i, m := range batch {
 		raw, _ := m.AsBytes()
 		if perr := m.GetError(); perr != nil {
@@ -341,13 +350,13 @@ func (o *output) prepare(batch service.MessageBatch, positions []position, now t
 		}
 		if kind, ok := m.MetaGet("debezium_kind"); ok && kind != "row" {
 			if kind == "truncate" && o.merge != nil {
-				out[i] = o.prepareTruncate(m, raw, positions[i])
+				out[i] = o.prepareTruncate(l, m, raw, positions[i])
 			}
 			continue
 		}
-		row, err := o.layout.decodeRow(raw, now)
+		row, err := l.decodeRow(raw, now)
 		if err == nil && o.merge != nil {
-			out[i].del, err = o.prepareChange(row)
+			out[i].del, err = o.prepareChange(l, row)
 		}
 		if err != nil {
 			out[i].dead = &deadLetter{pos: positions[i], stage: "decode", reason: err.Error(), raw: raw, key: metaString(m, "kafka_key")}
@@ -356,9 +365,9 @@ func (o *output) prepare(batch service.MessageBatch, positions []position, now t
 		if pos := positions[i]; pos.known {
 			// The input's coordinates are authoritative; the body may lack them (a pipeline
 			// that does not run debezium_unwrap right after the kafka input).
-			row[o.layout.kafkaCols[0]] = pos.tp.Topic
-			row[o.layout.kafkaCols[1]] = pos.tp.Partition
-			row[o.layout.kafkaCols[2]] = pos.offset
+			row[l.kafkaCols[0]] = pos.tp.Topic
+			row[l.kafkaCols[1]] = pos.tp.Partition
+			row[l.kafkaCols[2]] = pos.offset
 		}
 		out[i].row = row
 		out[i].pos, _ = row[posCol].(string)
@@ -519,7 +528,7 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 }
 
 func (o *output) toTableOrder(row []any) []any {
-	if o.identity {
+	if o.identity && len(row) == o.width {
 		return row // the table was created from this layout: same columns, same order
 	}
 	out := make([]any, o.width)

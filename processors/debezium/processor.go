@@ -38,9 +38,13 @@ const (
 	MetaUnknownColumns = "debezium_unknown_columns"
 	// MetaSourcePos and MetaSourceTS carry a truncate's position and time (truncates keep
 	// their body), so that a merge output can order it among row changes.
-	MetaSourcePos = "debezium_source_pos"
-	MetaSourceTS  = "debezium_source_ts"
-	MetaErrorReason    = "debezium_error_reason"
+	// MetaUnknownColumnTypes gives, when the Connect schema types them, the Delta types of the
+	// unknown columns as name:type pairs separated by ";" (e.g. "loyalty_tier:string;limit:decimal(18,2)"), so
+	// that a Delta output can add them to its table.
+	MetaUnknownColumnTypes = "debezium_unknown_column_types"
+	MetaSourcePos          = "debezium_source_pos"
+	MetaSourceTS           = "debezium_source_ts"
+	MetaErrorReason        = "debezium_error_reason"
 )
 
 func processorSpec() *service.ConfigSpec {
@@ -79,7 +83,10 @@ ZonedTimestamp is normalised to UTC; MicroTime/Time become "HH:MM:SS.ffffff". Ye
 integer; Enum, EnumSet (comma-joined) and Json (text) are strings; bytes and Bits stay base64
 strings. TINYINT(1)/BOOL columns of the contract become booleans when tinyint1_as_boolean.
 A column the contract does not know (ADD COLUMN upstream) is passed through as its JSON value
-and named in the `+"`debezium_unknown_columns`"+` metadata; it never fails the message.
+and named in the `+"`debezium_unknown_columns`"+` metadata; it never fails the message. When the Connect schema types it,
+`+"`debezium_unknown_column_types`"+` gives its Delta type (`+"`name:type`"+` pairs separated by `+"`;`"+`, e.g.
+`+"`fee:decimal(12,2);note:string`"+`), which the `+"`delta_lake`"+` output uses for schema evolution. Truncates carry
+their position and time in `+"`debezium_source_pos`"+` and `+"`debezium_source_ts`"+`.
 
 ### Non-row messages
 
@@ -391,6 +398,9 @@ func (p *processor) Process(_ context.Context, msg *service.Message) (service.Me
 	}
 	if len(res.UnknownColumns) > 0 {
 		msg.MetaSetMut(MetaUnknownColumns, strings.Join(res.UnknownColumns, ","))
+		if len(res.UnknownTypes) > 0 {
+			msg.MetaSetMut(MetaUnknownColumnTypes, strings.Join(res.UnknownTypes, ";"))
+		}
 	}
 	return service.MessageBatch{msg}, nil
 }

@@ -125,7 +125,8 @@ func (st *state) row(op byte, table string, entry *schemaEntry, m Meta) (Result,
 		}
 	}
 	out = append(out, '}')
-	return Result{Kind: KindRow, Body: out, Op: string(opNames[op]), Table: table, UnknownColumns: st.unknown}, nil
+	names, types := splitUnknown(st.unknown)
+	return Result{Kind: KindRow, Body: out, Op: string(opNames[op]), Table: table, UnknownColumns: names, UnknownTypes: types}, nil
 }
 
 var opNames = [256]string{'c': "c", 'u': "u", 'd': "d", 'r': "r"}
@@ -282,7 +283,8 @@ func (st *state) appendImageFrom(dst []byte, rt *rowType, s *scanner, unknown *[
 				c = &rt.cols[i]
 				hint = i
 				if c.unknown && unknown != nil {
-					*unknown = append(*unknown, string(name))
+					// name, then the Delta type after a unit separator (see typedUnknown)
+					*unknown = append(*unknown, string(name)+"\x1f"+c.deltaTypeName())
 				}
 			} else if rt.strict && unknown != nil {
 				*unknown = append(*unknown, string(name))

@@ -276,3 +276,55 @@ func atoiSmall(s string) (int, bool) {
 	}
 	return n, true
 }
+
+// deltaTypeName is the Delta type that holds every value this column renders, for a writer
+// that adds the column when the source table gains it (schema evolution). Empty when the
+// rendering says nothing certain (raw JSON, a decimal of unknown precision).
+func (c *colType) deltaTypeName() string {
+	switch c.kind {
+	case kBool, kBoolInt:
+		return "boolean"
+	case kInt:
+		switch {
+		case c.min >= math.MinInt8 && c.max <= math.MaxInt8:
+			return "byte"
+		case c.min >= math.MinInt16 && c.max <= math.MaxInt16:
+			return "short"
+		case c.min >= math.MinInt32 && c.max <= math.MaxInt32:
+			return "integer"
+		}
+		return "long"
+	case kFloat:
+		return "double"
+	case kString, kTimeOfDay:
+		return "string"
+	case kBytes:
+		return "binary"
+	case kDecimal:
+		if c.precision > 0 && c.precision <= 38 && c.target >= 0 {
+			return "decimal(" + itoa(c.precision) + "," + itoa(c.target) + ")"
+		}
+	case kDate:
+		return "date"
+	case kTimestamp, kZoned:
+		return "timestamp"
+	}
+	return ""
+}
+
+// splitUnknown separates the unknown columns collected while rendering (name, or name +
+// "\x1f" + Delta type) into names and "name:type" pairs.
+func splitUnknown(cols []string) (names, types []string) {
+	if len(cols) == 0 {
+		return nil, nil
+	}
+	names = make([]string, len(cols))
+	for i, c := range cols {
+		name, typ, _ := strings.Cut(c, "\x1f")
+		names[i] = name
+		if typ != "" {
+			types = append(types, name+":"+typ)
+		}
+	}
+	return names, types
+}

@@ -65,6 +65,7 @@ type Result struct {
 	Op             string // c u d r t m, when known
 	Table          string // db.table from source, when known
 	UnknownColumns []string
+	UnknownTypes   []string // "name:type" (a Delta type) for the unknown columns the Connect schema types
 	// Position and SourceTS are the truncate's _source_pos and _source_ts (JSON text without
 	// quotes), so that a merge writer can order a truncate among row changes.
 	Position, SourceTS string
