@@ -413,8 +413,9 @@ func (p *produceLog) at(topic string, partition int32, offset int64) (int64, boo
 	return t, t != 0
 }
 
-// allCommitted reports whether every produced record is covered by a bronze table's (or its
-// dead-letter table's) txn version for its partition: then every row event is in bronze.
+// allCommitted reports whether every produced record is covered, in every layer (bronze and
+// silver), by the txn version of its partition in the layer's table or its dead-letter table:
+// then every row event has landed everywhere.
 func (d *demo) allCommitted(ctx context.Context) (bool, error) {
 	d.produce.mu.Lock()
 	want := map[string]int64{}
@@ -422,34 +423,34 @@ func (d *demo) allCommitted(ctx context.Context) (bool, error) {
 		want[k] = pl.base + int64(len(pl.times)) - 1
 	}
 	d.produce.mu.Unlock()
-	have := map[string]int64{}
-	for _, t := range simulator.Tables {
-		for _, p := range []string{filepath.Join(d.out, "bronze", t), filepath.Join(d.out, "bronze", t+"_dead_letters")} {
-			tbl := delta.OpenLocal(p)
-			if ok, _ := tbl.Exists(ctx); !ok {
-				continue
-			}
-			snap, err := tbl.Snapshot(ctx)
-			if err != nil {
-				return false, fmt.Errorf("%s: %w", p, err)
-			}
-			for app, v := range snap.Txns() {
-				parts := strings.Split(app, "/")
-				if len(parts) < 2 {
+	for _, layer := range []string{"bronze", "silver"} {
+		have := map[string]int64{}
+		for _, t := range simulator.Tables {
+			for _, p := range []string{filepath.Join(d.out, layer, t), filepath.Join(d.out, layer, t+"_dead_letters")} {
+				tbl := delta.OpenLocal(p)
+				if ok, _ := tbl.Exists(ctx); !ok {
 					continue
 				}
-				k := parts[len(parts)-2] + "/" + parts[len(parts)-1]
-				if v > have[k] {
-					have[k] = v
-				} else if _, ok := have[k]; !ok {
-					have[k] = v
+				snap, err := tbl.Snapshot(ctx)
+				if err != nil {
+					return false, fmt.Errorf("%s: %w", p, err)
+				}
+				for app, v := range snap.Txns() {
+					parts := strings.Split(app, "/")
+					if len(parts) < 2 {
+						continue
+					}
+					k := parts[len(parts)-2] + "/" + parts[len(parts)-1]
+					if old, ok := have[k]; !ok || v > old {
+						have[k] = v
+					}
 				}
 			}
 		}
-	}
-	for k, last := range want {
-		if v, ok := have[k]; !ok || v < last {
-			return false, nil
+		for k, last := range want {
+			if v, ok := have[k]; !ok || v < last {
+				return false, nil
+			}
 		}
 	}
 	return true, nil
@@ -730,6 +731,9 @@ func (d *demo) summary(ctx context.Context, before, after map[string]tableInfo, 
 	fmt.Fprintf(w, "  transaction row events produced: %d; bronze transactions rows added: %d\n",
 		st.Rows["transactions"], after["transactions"].rows-before["transactions"].rows)
 	fmt.Fprintf(w, "  dead letters: %d (metric delta_lake_dead_letters_total: %d)\n", dead, m.dead)
+	if err := d.silverSummary(ctx); err != nil {
+		return err
+	}
 	var kinds []string
 	for _, k := range []string{simulator.FraudBurst, simulator.FraudNightLarge, simulator.FraudNewDeviceForeign} {
 		kinds = append(kinds, fmt.Sprintf("%s %d", k, st.Fraud[k]))
@@ -754,6 +758,8 @@ func (d *demo) summary(ctx context.Context, before, after map[string]tableInfo, 
 	}
 	fmt.Fprintf(w, "\nLook at the tables:\n")
 	fmt.Fprintf(w, "  ledgerflow table show --limit 10 %s\n", filepath.Join(rel, "bronze", "transactions"))
+	fmt.Fprintf(w, "  ledgerflow table show --limit 10 %s\n", filepath.Join(rel, "silver", "transactions"))
+	fmt.Fprintf(w, "  ledgerflow table history %s\n", filepath.Join(rel, "silver", "customers"))
 	fmt.Fprintf(w, "  ledgerflow table describe %s\n", filepath.Join(rel, "bronze", "transactions"))
 	fmt.Fprintf(w, "  ledgerflow table history %s\n", filepath.Join(rel, "bronze", "accounts"))
 	fmt.Fprintf(w, "Run again to add more events to the same tables, or with --fresh to start over.\n")

@@ -213,13 +213,8 @@ func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Tran
 
 	if len(out) > 0 {
 		wopts.MaxRowsPerFile = m.opts.targetFileRows
-		adds, fileOf, err := tx.WriteRowsTracked(ctx, out, wopts)
-		if err != nil {
-			return nil, fmt.Errorf("merge: %w", err)
-		}
-		st.adds, st.fileOf = adds, fileOf
-		for _, a := range adds {
-			st.written += a.Size
+		if err := m.write(ctx, tx, st, out, wopts); err != nil {
+			return nil, err
 		}
 	}
 	tx.MarkTableRead() // another writer's merge of the same keys must conflict with ours
@@ -279,4 +274,51 @@ func (m *merger) commitStaged(st *staged, v int64) {
 	}
 	m.truncOrder = st.truncOrder
 	ix.version = v
+}
+
+// write writes the merged rows. For SCD2, closed versions go to files of their own: a later
+// change of a key rewrites only the file with its open version, so history written once is
+// not copied again on every update (only a late older change reopens it).
+func (m *merger) write(ctx context.Context, tx *delta.Transaction, st *staged, out [][]any, wopts delta.WriteOptions) error {
+	groups := [][]int{nil}
+	if m.opts.scd2 {
+		groups = [][]int{nil, nil}
+		for i, r := range out {
+			if r[m.endIdx] != nil {
+				groups[1] = append(groups[1], i)
+			} else {
+				groups[0] = append(groups[0], i)
+			}
+		}
+	} else {
+		groups[0] = make([]int, len(out))
+		for i := range out {
+			groups[0][i] = i
+		}
+	}
+	st.fileOf = make([]int, len(out))
+	for _, g := range groups {
+		if len(g) == 0 {
+			continue
+		}
+		rows := out
+		if m.opts.scd2 {
+			rows = make([][]any, len(g))
+			for j, i := range g {
+				rows[j] = out[i]
+			}
+		}
+		adds, fileOf, err := tx.WriteRowsTracked(ctx, rows, wopts)
+		if err != nil {
+			return fmt.Errorf("merge: %w", err)
+		}
+		for j, i := range g {
+			st.fileOf[i] = len(st.adds) + fileOf[j]
+		}
+		st.adds = append(st.adds, adds...)
+		for _, a := range adds {
+			st.written += a.Size
+		}
+	}
+	return nil
 }

@@ -398,3 +398,39 @@ func TestMergeSCD2AsOf(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeConcurrentWriters runs two outputs (two replicas of a pipeline owning different
+// Kafka partitions) on one silver table: each commit of one makes the other's next commit
+// conflict, which must re-read the table, rebuild its key index and merge again.
+func TestMergeConcurrentWriters(t *testing.T) {
+	a := newSilver(t, "")
+	b := &silverHarness{t: t, dir: a.dir}
+	b.o = b.open()
+	send := func(h *silverHarness, part int32, cs ...ch) {
+		var batch service.MessageBatch
+		for _, c := range cs {
+			batch = append(batch, msg(c.body(), part, h.offset, h.offset-1))
+			h.offset++
+		}
+		if err := h.o.WriteBatch(context.Background(), batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[int64]string{}
+	for i := 0; i < 20; i++ {
+		ka, kb := 2*i, 2*i+1 // even keys on partition 0, odd keys on partition 1
+		send(a, 0, ch{ka, "pending", 1000 + 4*i, "c", ""})
+		send(b, 1, ch{kb, "pending", 1001 + 4*i, "c", ""})
+		if i > 0 {
+			send(a, 0, ch{ka - 2, "completed", 1002 + 4*i, "u", ""})
+			send(b, 1, ch{kb - 2, "failed", 1003 + 4*i, "u", ""})
+			want[int64(ka-2)], want[int64(kb-2)] = "completed", "failed"
+		}
+		want[int64(ka)], want[int64(kb)] = "pending", "pending"
+	}
+	a.expect(want)
+	snap, _ := delta.OpenLocal(a.path()).Snapshot(context.Background())
+	if v, _ := snap.TxnVersion(appID("test/transactions/merge", topicPartition{"bank_server.bank.transactions", 1})); v != b.offset-1 {
+		t.Fatalf("partition 1 txn version %d, want %d", v, b.offset-1)
+	}
+}
