@@ -35,6 +35,7 @@ type merger struct {
 	keyIdx                          []int
 	seqIdx, opIdx, tsIdx, ingestIdx int
 	startIdx, endIdx                int
+	notNull                         []int // table columns that are NOT NULL
 	index                           *keyIndex
 	tombs                           *tombstones
 	truncOrder                      string
@@ -81,6 +82,12 @@ func (m *merger) adoptSchema(ts *schema.StructType, snap *delta.Snapshot) error 
 	}
 	m.seqIdx, m.opIdx, m.tsIdx, m.ingestIdx = ts.Index(m.opts.sequenceBy), ts.Index(colOp), ts.Index(colSourceTS), ts.Index(colIngestedAt)
 	m.startIdx, m.endIdx = ts.Index(colStartAt), ts.Index(colEndAt)
+	m.notNull = m.notNull[:0]
+	for i, f := range ts.Fields {
+		if !f.Nullable {
+			m.notNull = append(m.notNull, i)
+		}
+	}
 	if m.opts.scd2 && (m.startIdx < 0 || m.endIdx < 0) {
 		return fmt.Errorf("stored_as_scd_type 2 needs the columns %s and %s, which the table lacks (it was created as SCD type 1)", colStartAt, colEndAt)
 	}
@@ -112,4 +119,15 @@ func (m *merger) changeTime(r []any) time.Time {
 	}
 	t, _ := r[m.ingestIdx].(time.Time)
 	return t
+}
+
+// complete reports the first NOT NULL column a merged row leaves empty: a partial update
+// (ignore_null_updates) of a key that has no stored row cannot become a row.
+func (m *merger) complete(r []any) (int, bool) {
+	for _, i := range m.notNull {
+		if r[i] == nil {
+			return i, false
+		}
+	}
+	return -1, true
 }

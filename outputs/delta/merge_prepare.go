@@ -25,6 +25,9 @@ func (o *output) prepareChange(l *layout, row []any) (bool, error) {
 		if del && !o.isKeyColumn(f.Name) {
 			continue
 		}
+		if op == "u" && o.merge.opts.ignoreNullUpdates && !o.isKeyColumn(f.Name) {
+			continue // a partial update: the stored row fills it (checked again after the merge)
+		}
 		return false, &FieldError{Column: f.Name, Value: "null", Expected: "a value (the column is NOT NULL)"}
 	}
 	return del, nil

@@ -25,6 +25,7 @@ type staged struct {
 	truncOrder string
 
 	stale                 int   // changes ignored: not newer than the stored state
+	incomplete            []string
 	rowsRewritten         int64 // unchanged rows copied out of rewritten files
 	bytesRemoved, written int64
 }
@@ -115,6 +116,10 @@ func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Tran
 	emitted := map[string]bool{}
 	emit := func(key string, rows [][]any) {
 		for _, r := range rows {
+			if i, ok := m.complete(r); !ok {
+				st.incomplete = append(st.incomplete, fmt.Sprintf("key %q: column #%d is NOT NULL and nothing fills it", key, i))
+				continue
+			}
 			out = append(out, r)
 			st.outKeys = append(st.outKeys, key)
 			st.outOrders = append(st.outOrders, m.rowOrder(r))

@@ -500,6 +500,9 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 	o.mCommitLatency.Timing(time.Since(start).Nanoseconds())
 	if st != nil {
 		o.merge.commitStaged(st, res.Version)
+		for _, msg := range st.incomplete {
+			o.log.Errorf("delta_lake %s: a partial update (ignore_null_updates) of a key without a stored row was not stored: %s", o.path, msg)
+		}
 		o.mStale.Incr(int64(st.stale))
 		o.mBytesRewritten.Incr(st.bytesRemoved)
 		o.mBytesWritten.Incr(st.written)
