@@ -264,3 +264,47 @@ func TestWriteRollsBySize(t *testing.T) {
 		t.Fatalf("read %d rows (%v), want %d", len(got), err, len(rows))
 	}
 }
+
+// TestWriteRowsTrackedSaysWhereEachRowWent checks the row → file mapping of a parallel,
+// partitioned, row-limited write against what the files hold.
+func TestWriteRowsTrackedSaysWhereEachRowWent(t *testing.T) {
+	ctx := context.Background()
+	tb := OpenLocal(t.TempDir())
+	snap, err := tb.Create(ctx, concSchema(), CreateOptions{PartitionColumns: []string{concSchema().Fields[0].Name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([][]any, 5000)
+	for i := range rows {
+		rows[i] = []any{int32(i % 3), int64(i)}
+	}
+	tx := snap.NewTransaction("WRITE")
+	adds, fileOf, err := tx.WriteRowsTracked(ctx, rows, WriteOptions{MaxRowsPerFile: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ = tb.Snapshot(ctx)
+	seen := 0
+	for fi, a := range adds {
+		got, err := snap.ReadFileRows(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) > 400 {
+			t.Fatalf("file %d has %d rows, limit 400", fi, len(got))
+		}
+		for _, r := range got {
+			i := r[1].(int64)
+			if fileOf[i] != fi {
+				t.Fatalf("row %d is in file %d, fileOf says %d", i, fi, fileOf[i])
+			}
+			seen++
+		}
+	}
+	if seen != len(rows) {
+		t.Fatalf("%d rows in the files, wrote %d", seen, len(rows))
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/ledgerflow/ledgerflow/delta/parquetio"
@@ -132,18 +134,61 @@ func (t *Transaction) WriteRowsTracked(ctx context.Context, rows [][]any, opts W
 		g.idx = append(g.idx, r)
 	}
 
-	fileOf = make([]int, len(rows))
+	// Files are encoded in parallel: with a row limit each group splits into chunks up front
+	// (a chunk may still roll by size into several files, in order).
+	type chunk struct {
+		g          *group
+		start, end int
+		adds       []*Add
+		counts     []int
+		err        error
+	}
+	var chunks []*chunk
 	for _, g := range order {
-		for start := 0; start < len(g.rows); {
-			a, n, err := t.writeFile(ctx, p.data, g.dir, g.pv, g.rows[start:], opts, wopts)
-			if err != nil {
-				return nil, nil, err
+		step := len(g.rows)
+		if opts.MaxRowsPerFile > 0 {
+			step = opts.MaxRowsPerFile
+		}
+		for start := 0; start < len(g.rows); start += step {
+			chunks = append(chunks, &chunk{g: g, start: start, end: min(start+step, len(g.rows))})
+		}
+	}
+	work := make(chan *chunk)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(chunks)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range work {
+				for start := c.start; start < c.end && c.err == nil; {
+					a, n, err := t.writeFile(ctx, p.data, c.g.dir, c.g.pv, c.g.rows[start:c.end], opts, wopts)
+					if err != nil {
+						c.err = err
+						break
+					}
+					c.adds, c.counts = append(c.adds, a), append(c.counts, n)
+					start += n
+				}
 			}
-			for _, r := range g.idx[start : start+n] {
+		}()
+	}
+	for _, c := range chunks {
+		work <- c
+	}
+	close(work)
+	wg.Wait()
+	fileOf = make([]int, len(rows))
+	for _, c := range chunks {
+		if c.err != nil {
+			return nil, nil, c.err
+		}
+		start := c.start
+		for i, a := range c.adds {
+			for _, r := range c.g.idx[start : start+c.counts[i]] {
 				fileOf[r] = len(adds)
 			}
 			adds = append(adds, a)
-			start += n
+			start += c.counts[i]
 		}
 	}
 	for _, a := range adds {

@@ -3,6 +3,8 @@ package delta
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/ledgerflow/ledgerflow/delta"
 )
@@ -80,13 +82,26 @@ func (m *merger) buildIndex(ctx context.Context, snap *delta.Snapshot) error {
 	for i := range keyIdx {
 		keyIdx[i] = i
 	}
-	for _, a := range snap.Files() {
-		rows, err := snap.ReadFileColumns(ctx, a, cols)
-		if err != nil {
-			return fmt.Errorf("indexing keys: %w", err)
+	files := snap.Files()
+	read := make([][][]any, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for n, a := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			read[n], errs[n] = snap.ReadFileColumns(ctx, a, cols)
+		}()
+	}
+	wg.Wait()
+	for n, a := range files {
+		if errs[n] != nil {
+			return fmt.Errorf("indexing keys: %w", errs[n])
 		}
 		id := ix.addFile(a)
-		for _, r := range rows {
+		for _, r := range read[n] {
 			key, err := encodeKey(r, keyIdx)
 			if err != nil {
 				return fmt.Errorf("indexing keys: file %s: %w", a.Path, err)
@@ -98,6 +113,7 @@ func (m *merger) buildIndex(ctx context.Context, snap *delta.Snapshot) error {
 			}
 			ix.note(key, id, order)
 		}
+		read[n] = nil
 	}
 	ix.version = snap.Version()
 	m.index = ix

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/ledgerflow/ledgerflow/delta"
@@ -130,23 +132,42 @@ func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Tran
 		rows [][]any
 	}
 	read := make([]fileRows, len(ids))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for n, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			a := m.index.files[id]
+			rows, err := snap.ReadFileRows(ctx, a)
+			if err != nil {
+				errs[n] = fmt.Errorf("merge: reading %s: %w", a.Path, err)
+				return
+			}
+			keys := make([]string, len(rows))
+			for i, r := range rows {
+				if keys[i], err = encodeKey(r, m.keyIdx); err != nil {
+					errs[n] = fmt.Errorf("merge: file %s: %w", a.Path, err)
+					return
+				}
+			}
+			read[n] = fileRows{keys, rows}
+		}()
+	}
+	wg.Wait()
+	for n, id := range ids {
+		if errs[n] != nil {
+			return nil, errs[n]
+		}
 		a := m.index.files[id]
-		rows, err := snap.ReadFileRows(ctx, a)
-		if err != nil {
-			return nil, fmt.Errorf("merge: reading %s: %w", a.Path, err)
+		for i, key := range read[n].keys {
+			if touchedKeys[key] {
+				stored[key] = append(stored[key], read[n].rows[i])
+			}
 		}
 		st.bytesRemoved += a.Size
-		keys := make([]string, len(rows))
-		for i, r := range rows {
-			if keys[i], err = encodeKey(r, m.keyIdx); err != nil {
-				return nil, fmt.Errorf("merge: file %s: %w", a.Path, err)
-			}
-			if touchedKeys[keys[i]] {
-				stored[keys[i]] = append(stored[keys[i]], r)
-			}
-		}
-		read[n] = fileRows{keys, rows}
 		tx.Remove(a, true)
 		st.removed = append(st.removed, id)
 	}
