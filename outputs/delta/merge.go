@@ -3,6 +3,8 @@ package delta
 import (
 	"encoding/hex"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/ledgerflow/ledgerflow/delta"
@@ -12,6 +14,9 @@ import (
 // truncateConfigKey is the table property that remembers the newest applied truncate, so
 // that no change from before it is applied after a restart.
 const truncateConfigKey = "ledgerflow.truncatedBefore"
+
+// truncateTimeKey is the source time of that truncate: where SCD2 history closes.
+const truncateTimeKey = "ledgerflow.truncatedAt"
 
 // change is one row change (or truncate) headed for a merge, in table-schema order.
 type change struct {
@@ -39,6 +44,8 @@ type merger struct {
 	index                           *keyIndex
 	tombs                           *tombstones
 	truncOrder                      string
+	truncTS                         time.Time
+	dataIdx                         []int // the source's columns (not _metadata or __scd columns)
 }
 
 func newMerger(opts *mergeOptions, l *layout) (*merger, error) {
@@ -99,6 +106,13 @@ func (m *merger) adoptSchema(ts *schema.StructType, snap *delta.Snapshot) error 
 		}
 		m.truncOrder = string(b)
 	}
+	m.truncTS, _ = time.Parse(time.RFC3339Nano, snap.Configuration()[truncateTimeKey])
+	m.dataIdx = m.dataIdx[:0]
+	for i, f := range ts.Fields {
+		if !strings.HasPrefix(f.Name, "_") {
+			m.dataIdx = append(m.dataIdx, i)
+		}
+	}
 	return nil
 }
 
@@ -130,4 +144,14 @@ func (m *merger) complete(r []any) (int, bool) {
 		}
 	}
 	return -1, true
+}
+
+// sameData reports whether two rows hold the same source values (metadata aside).
+func (m *merger) sameData(a, b []any) bool {
+	for _, i := range m.dataIdx {
+		if !reflect.DeepEqual(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -80,13 +80,31 @@ func (m *merger) resolveSCD2(stored [][]any, tomb tombEntry, changes []*change, 
 			evs = append(evs, scdEvent{order: c.order, row: c.row, ts: c.ts, c: c})
 		}
 	}
+	if truncOrder != "" {
+		// The truncate ends every version before it, as a delete of every key would.
+		evs = append(evs, scdEvent{order: truncOrder, ts: truncTS})
+	}
 	sort.SliceStable(evs, func(a, b int) bool { return evs[a].order < evs[b].order })
 	uniq := evs[:0]
 	for _, e := range evs {
-		if n := len(uniq); n > 0 && uniq[n-1].order == e.order {
+		n := len(uniq)
+		if n > 0 && uniq[n-1].order == e.order {
 			continue // a redelivery of a change already in the history
 		}
+		if n > 0 && sameSequence(uniq[n-1].order, e.order) && uniq[n-1].row != nil && uniq[n-1].order[len(e.order)-1] == rankRead {
+			// A snapshot read shows the state before the change streamed at its position:
+			// the change supersedes it at once, so it is no version of its own.
+			uniq[n-1] = e
+			continue
+		}
+		if n > 0 && e.row != nil && e.order[len(e.order)-1] == rankRead && uniq[n-1].row != nil && m.sameData(uniq[n-1].row, e.row) {
+			continue // a snapshot read that records no change is no new version
+		}
 		uniq = append(uniq, e)
+	}
+	// A truncate before every version of the key ends nothing.
+	for len(uniq) > 0 && uniq[0].row == nil && uniq[0].c == nil {
+		uniq = uniq[1:]
 	}
 	var out [][]any
 	var dels []*change
@@ -106,18 +124,19 @@ func (m *merger) resolveSCD2(stored [][]any, tomb tombEntry, changes []*change, 
 		if e.c != nil || row[m.startIdx] == nil {
 			row[m.startIdx] = e.ts.UTC()
 		}
-		switch {
-		case i+1 < len(uniq):
+		if i+1 < len(uniq) {
 			row[m.endIdx] = uniq[i+1].ts.UTC()
-		case truncOrder > e.order:
-			if row[m.endIdx] == nil {
-				row[m.endIdx] = truncTS.UTC()
-			}
-		default:
+		} else {
 			row[m.endIdx] = nil
 		}
 		out = append(out, row)
 		prev = row
 	}
 	return out, dels
+}
+
+// sameSequence reports whether two orders have the same sequence value (they differ at most
+// in rank, the last byte).
+func sameSequence(a, b string) bool {
+	return len(a) == len(b) && a[:len(a)-1] == b[:len(b)-1]
 }

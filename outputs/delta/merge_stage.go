@@ -25,6 +25,7 @@ type staged struct {
 	resolved   map[string]bool // keys whose changes were applied
 	dels       []*change
 	truncOrder string
+	truncTS    time.Time
 
 	stale                 int   // changes ignored: not newer than the stored state
 	incomplete            []string
@@ -38,20 +39,19 @@ type staged struct {
 // removes the old files, and records the deletes in the tombstone table (committed first).
 // The caller commits tx and then calls commitStaged.
 func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Transaction, changes []*change, wopts delta.WriteOptions, now time.Time) (*staged, error) {
-	st := &staged{truncOrder: m.truncOrder, rewritten: map[string]bool{}, resolved: map[string]bool{}}
-	var truncTS time.Time
+	st := &staged{truncOrder: m.truncOrder, truncTS: m.truncTS, rewritten: map[string]bool{}, resolved: map[string]bool{}}
 	byKey := map[string][]*change{}
 	for _, c := range changes {
 		if c.trunc && c.order > st.truncOrder {
-			st.truncOrder, truncTS = c.order, c.ts
+			st.truncOrder, st.truncTS = c.order, c.ts
 		}
 	}
 	for _, c := range changes {
 		if c.trunc {
 			continue
 		}
-		if c.order <= st.truncOrder {
-			st.stale++
+		if c.order <= st.truncOrder && !m.opts.scd2 {
+			st.stale++ // SCD2 keeps such a change as history before the truncate
 			continue
 		}
 		byKey[c.key] = append(byKey[c.key], c)
@@ -190,7 +190,7 @@ func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Tran
 				}
 				tomb = tomb.after(newest)
 			}
-			rows, dels := m.resolveSCD2(history, tomb, cs, st.truncOrder, truncTS)
+			rows, dels := m.resolveSCD2(history, tomb, cs, st.truncOrder, st.truncTS)
 			st.dels = append(st.dels, dels...)
 			return append(kept, rows...)
 		}
@@ -251,6 +251,7 @@ func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Tran
 			md.Configuration = map[string]string{}
 		}
 		md.Configuration[truncateConfigKey] = hex.EncodeToString([]byte(st.truncOrder))
+		md.Configuration[truncateTimeKey] = st.truncTS.UTC().Format(time.RFC3339Nano)
 		tx.UpdateMetadata(md)
 	}
 	if err := m.tombs.write(ctx, st.dels, m.keyIdx, m.seqIdx, now); err != nil {
@@ -298,7 +299,7 @@ func (m *merger) commitStaged(st *staged, v int64) {
 			delete(ix.keys, key)
 		}
 	}
-	m.truncOrder = st.truncOrder
+	m.truncOrder, m.truncTS = st.truncOrder, st.truncTS
 	ix.version = v
 }
 
