@@ -27,7 +27,7 @@ type staged struct {
 	truncOrder string
 	truncTS    time.Time
 
-	stale                 int   // changes ignored: not newer than the stored state
+	stale                 int // changes ignored: not newer than the stored state
 	incomplete            []string
 	rowsRewritten         int64 // unchanged rows copied out of rewritten files
 	bytesRemoved, written int64
