@@ -28,5 +28,8 @@ func main() {
 		service.CLIOptAddCommand(docsCommand()),
 		service.CLIOptAddCommand(tableCommand()),
 		service.CLIOptAddCommand(demoCommand()),
+		service.CLIOptAddCommand(testCommand()),
+		service.CLIOptAddCommand(replayCommand()),
+		service.CLIOptAddCommand(rebuildCommand()),
 	)
 }

@@ -3,12 +3,18 @@ package main
 import (
 	"os"
 	"strings"
+
+	"github.com/ledgerflow/ledgerflow/internal/scenario"
 )
 
 // rewriteTestArgs turns `ledgerflow test DIR` into `ledgerflow test DIR/...`. The Benthos core
 // only recurses into a directory given with the `/...` suffix; a plain directory argument would
 // otherwise find no config at all and pass vacuously, which is the wrong answer for a test
-// command.
+// command. The scenario runner (testCommand) reads the same arguments.
+//
+// It also keeps scenario files (`*_scenarios.yaml`, beside the pipelines) out of `ledgerflow
+// lint`: they are not Benthos configs, so `lint pipelines/*.yaml` or `lint ./pipelines/...`
+// would report their keys as unknown fields. `ledgerflow test` checks them instead.
 func rewriteTestArgs(args []string) []string {
 	out := append([]string(nil), args...)
 	testAt := -1
@@ -16,6 +22,9 @@ func rewriteTestArgs(args []string) []string {
 		if a == "test" || a == "unit" {
 			testAt = i + 1
 			break
+		}
+		if a == "lint" {
+			return rewriteLintArgs(out, i+1)
 		}
 		if !strings.HasPrefix(a, "-") {
 			return out // another subcommand
@@ -35,6 +44,44 @@ func rewriteTestArgs(args []string) []string {
 	}
 	return out
 }
+
+// rewriteLintArgs replaces the path arguments of `lint` (at args[at+1:]) by the config files
+// they select, without scenario files, when they select any scenario file; otherwise it
+// leaves the arguments alone. Flags are kept in place; a flag's value (`-r file`) that is not
+// a path selects nothing and is kept too.
+func rewriteLintArgs(args []string, at int) []string {
+	var keep, paths []string
+	selectsScenario := false
+	for i := at + 1; i < len(args); i++ {
+		a := args[i]
+		if lintValueFlags[a] && i+1 < len(args) {
+			keep = append(keep, a, args[i+1])
+			i++
+			continue
+		}
+		files, err := scenario.Expand([]string{a})
+		if strings.HasPrefix(a, "-") || err != nil || len(files) == 0 {
+			keep = append(keep, a)
+			continue
+		}
+		for _, f := range files {
+			if scenario.IsScenarioFile(f) {
+				selectsScenario = true
+				continue
+			}
+			paths = append(paths, f)
+		}
+	}
+	if !selectsScenario || len(paths) == 0 {
+		return args
+	}
+	out := append([]string(nil), args[:at+1]...)
+	out = append(out, keep...)
+	return append(out, paths...)
+}
+
+// lintValueFlags are the flags of `ledgerflow lint` that take a value.
+var lintValueFlags = map[string]bool{"-r": true, "--resources": true, "-e": true, "--env-file": true, "-t": true, "--templates": true, "-s": true, "--set": true}
 
 // tableValueFlags are the flags of `ledgerflow table` subcommands that take a value.
 var tableValueFlags = map[string]bool{"--limit": true, "-limit": true, "--version": true, "-version": true, "--format": true, "-format": true}

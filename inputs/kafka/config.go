@@ -3,7 +3,6 @@ package kafka
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,20 +16,11 @@ import (
 // offset starts at: "earliest", "latest", an RFC3339 timestamp or unix milliseconds. A
 // timestamp starts at the first record stamped at or after it (the log end if none is).
 func parseStartFrom(v string) (kgo.Offset, error) {
-	s := strings.TrimSpace(v)
-	switch strings.ToLower(s) {
-	case "earliest", "":
-		return kgo.NewOffset().AtStart(), nil
-	case "latest":
-		return kgo.NewOffset().AtEnd(), nil
+	p, err := ParseStartPoint(v)
+	if err != nil {
+		return kgo.Offset{}, fmt.Errorf("field %s: %w", fieldStartFrom, err)
 	}
-	if ms, err := strconv.ParseInt(s, 10, 64); err == nil && ms >= 0 {
-		return kgo.NewOffset().AfterMilli(ms), nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil && t.UnixMilli() >= 0 {
-		return kgo.NewOffset().AfterMilli(t.UnixMilli()), nil
-	}
-	return kgo.Offset{}, fmt.Errorf("field %s: %q is not a start position: expected \"earliest\", \"latest\", an RFC3339 timestamp (2024-05-01T00:00:00Z) or non-negative unix milliseconds (1714521600000)", fieldStartFrom, v)
+	return p.Offset(), nil
 }
 
 // inputConfig is the parsed, validated configuration of one kafka input.
