@@ -648,22 +648,25 @@ func TestSilverMixMatchesSource(t *testing.T) {
 // partitions), read by the kafka input, unwrapped by debezium_unwrap and merged by
 // delta_lake into a silver table preloaded with 1M rows, with the pipeline's batching
 // (10,000 or 500 ms). A change's latency is the modification time of the first Delta commit
-// whose kafkaOffsets cover its offset minus the record's produce timestamp. Sub-benchmark
-// "fanout" runs the real pipeline's shape: bronze and silver behind a fan_out broker.
+// whose kafkaOffsets cover its offset minus the record's produce timestamp. Sub-benchmarks:
+// "fanout" runs the real pipeline's shape (bronze and silver behind a fan_out broker);
+// max_in_flight=64 is the output's default, which pipelines/transactions.yaml keeps;
+// max_in_flight=1 lets batches grow to 10,000 while the merge is behind.
 //
 //	GOGC=400 GOMEMLIMIT=1GiB go test -run '^$' -bench 'SilverLatency' -benchtime 1x -timeout 60m ./outputs/delta
 func BenchmarkSilverLatency(b *testing.B) {
 	for _, c := range []struct {
-		fanout bool
-		lag    time.Duration
-	}{{false, 5 * time.Second}, {false, 30 * time.Second}, {true, 5 * time.Second}} {
+		fanout   bool
+		lag      time.Duration
+		inFlight int
+	}{{false, 5 * time.Second, 1}, {false, 5 * time.Second, 64}, {true, 5 * time.Second, 1}, {false, 30 * time.Second, 1}} {
 		name := "silver"
 		if c.fanout {
 			name = "fanout"
 		}
-		b.Run(name+"/lag="+c.lag.String(), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%s/lag=%s/max_in_flight=%d", name, c.lag, c.inFlight), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				benchSilverLatency(b, c.fanout, c.lag, 20*time.Second)
+				benchSilverLatency(b, c.fanout, c.lag, c.inFlight, 20*time.Second)
 			}
 		})
 	}
@@ -675,7 +678,7 @@ type produced struct {
 	at        time.Time
 }
 
-func benchSilverLatency(b *testing.B, fanout bool, lag, duration time.Duration) {
+func benchSilverLatency(b *testing.B, fanout bool, lag time.Duration, inFlight int, duration time.Duration) {
 	dir := b.TempDir()
 	path := filepath.Join(dir, "silver")
 	g := newBankMix(17, lag)
@@ -700,7 +703,8 @@ func benchSilverLatency(b *testing.B, fanout bool, lag, duration time.Duration) 
           mode: merge
           schema_file: transactions
           pipeline: transactions
-          batching: { count: 10000, period: 500ms }`, path)
+          max_in_flight: %d
+          batching: { count: 10000, period: 500ms }`, path, inFlight)
 	outputs := "      - " + silver
 	if fanout {
 		outputs = fmt.Sprintf(`      - delta_lake:
@@ -788,7 +792,7 @@ logger: { level: warn }
 	warm := recs[0]
 	recs = recs[:0]
 	mu.Unlock()
-	waitFor(map[int32]int64{warm.partition: warm.offset}, 2*time.Minute)
+	waitFor(map[int32]int64{warm.partition: warm.offset}, 5*time.Minute)
 	snap, err := delta.OpenLocal(path).Snapshot(ctx)
 	if err != nil {
 		b.Fatal(err)

@@ -96,7 +96,14 @@ func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Tran
 			delete(byKey, key)
 			continue
 		}
-		sort.SliceStable(cs, func(a, b int) bool { return cs[a].order < cs[b].order })
+		// Equal orders are one change delivered twice: the first delivery (the lower offset)
+		// is the one kept, whatever order pipeline threads put them in.
+		sort.SliceStable(cs, func(a, b int) bool {
+			if cs[a].order != cs[b].order {
+				return cs[a].order < cs[b].order
+			}
+			return cs[a].pos.offset < cs[b].pos.offset
+		})
 		touch(key, ks)
 	}
 	if st.truncOrder > m.truncOrder {

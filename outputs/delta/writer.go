@@ -70,6 +70,11 @@ func newOutput(conf *service.ParsedConfig, mgr *service.Resources) (*output, err
 			return nil, err
 		}
 	}
+	if len(partitionBy) == 0 {
+		// In a stream an absent optional list parses as present and empty: both mean the
+		// default partitioning, never none.
+		partitionBy = nil
+	}
 	tinyBool, err := conf.FieldBool(fieldTinyint1AsBool)
 	if err != nil {
 		return nil, err
