@@ -579,6 +579,7 @@ func benchSilverMerge(b *testing.B, tmpl *silverTemplate, lag time.Duration, ext
 	b.ReportMetric(float64(t.rowsCopied)/float64(t.commits), "rows-copied/commit")
 	b.ReportMetric(0, "ns/op")
 	reportMemory(b)
+	runtime.KeepAlive(o) // the heap measured includes the key index and tombstones
 }
 
 // TestSilverMixMatchesSource runs a small banking mix through the merge output and compares
@@ -650,23 +651,30 @@ func TestSilverMixMatchesSource(t *testing.T) {
 // (10,000 or 500 ms). A change's latency is the modification time of the first Delta commit
 // whose kafkaOffsets cover its offset minus the record's produce timestamp. Sub-benchmarks:
 // "fanout" runs the real pipeline's shape (bronze and silver behind a fan_out broker);
-// max_in_flight=64 is the output's default, which pipelines/transactions.yaml keeps;
-// max_in_flight=1 lets batches grow to 10,000 while the merge is behind.
+// max_in_flight=64 is the output's default, which pipelines/transactions.yaml keeps (with
+// pipeline threads = cores); max_in_flight=1 lets batches grow to 10,000 while the merge is
+// behind, and runs one pipeline thread: with two, batches reach the output out of offset
+// order and a held batch waits max_hold (60 s) for one that cannot be in flight beside it.
 //
 //	GOGC=400 GOMEMLIMIT=1GiB go test -run '^$' -bench 'SilverLatency' -benchtime 1x -timeout 60m ./outputs/delta
 func BenchmarkSilverLatency(b *testing.B) {
 	for _, c := range []struct {
-		fanout   bool
-		lag      time.Duration
-		inFlight int
-	}{{false, 5 * time.Second, 1}, {false, 5 * time.Second, 64}, {true, 5 * time.Second, 1}, {false, 30 * time.Second, 1}} {
+		fanout            bool
+		lag               time.Duration
+		inFlight, threads int
+	}{
+		{false, 5 * time.Second, 1, 1},
+		{true, 5 * time.Second, 1, 1},
+		{false, 5 * time.Second, 64, -1},
+		{false, 30 * time.Second, 1, 1},
+	} {
 		name := "silver"
 		if c.fanout {
 			name = "fanout"
 		}
 		b.Run(fmt.Sprintf("%s/lag=%s/max_in_flight=%d", name, c.lag, c.inFlight), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				benchSilverLatency(b, c.fanout, c.lag, c.inFlight, 20*time.Second)
+				benchSilverLatency(b, c.fanout, c.lag, c.inFlight, c.threads, 20*time.Second)
 			}
 		})
 	}
@@ -678,7 +686,7 @@ type produced struct {
 	at        time.Time
 }
 
-func benchSilverLatency(b *testing.B, fanout bool, lag time.Duration, inFlight int, duration time.Duration) {
+func benchSilverLatency(b *testing.B, fanout bool, lag time.Duration, inFlight, threads int, duration time.Duration) {
 	dir := b.TempDir()
 	path := filepath.Join(dir, "silver")
 	g := newBankMix(17, lag)
@@ -720,6 +728,7 @@ func benchSilverLatency(b *testing.B, fanout bool, lag time.Duration, inFlight i
 input:
   kafka: { seed_brokers: [ %q ], topics: [ %s ], consumer_group: silver }
 pipeline:
+  threads: %d
   processors:
     - debezium_unwrap: { schema_file: transactions, tombstone_handling: keep }
 output:
@@ -728,7 +737,7 @@ output:
     outputs:
 %s
 logger: { level: warn }
-`, c.ListenAddrs()[0], mixTopic, outputs)); err != nil {
+`, c.ListenAddrs()[0], mixTopic, threads, outputs)); err != nil {
 		b.Fatal(err)
 	}
 	stream, err := sb.Build()

@@ -120,7 +120,7 @@ its Kafka coordinates. The rest of the batch lands; the metric `+"`delta_lake_de
 			Default(true).
 			Advanced()).
 		Field(service.NewDurationField(fieldMaxHold).
-			Description("How long a record may wait for an earlier record of its partition (delivered out of order by pipeline threads, or being retried) before it is nacked with an error naming the missing offset.").
+			Description("How long a record may wait for an earlier record of its partition (delivered out of order by pipeline threads, or being retried) without that partition advancing, before it is nacked with an error naming the missing offset. The wait restarts whenever the partition commits: a slow merge working through batches ahead is not a missing record.").
 			Default("60s").
 			Advanced()).
 		Field(service.NewIntField(fieldMaxInFlight).

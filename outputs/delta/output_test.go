@@ -289,3 +289,25 @@ func TestOvertakingBatchWaitsForItsPredecessor(t *testing.T) {
 		t.Fatalf("want 3 versions, got %d", len(hist))
 	}
 }
+
+// A held record whose partition keeps advancing (the batches ahead of it commit one by one,
+// slower than max_hold in total) is not nacked: max_hold measures a wait without progress.
+func TestHoldRestartsWhileThePartitionAdvances(t *testing.T) {
+	dir := t.TempDir()
+	o := newTestOutput(t, dir, "max_hold: 300ms")
+	ctx := context.Background()
+	held := make(chan error, 1)
+	go func() { held <- o.WriteBatch(ctx, service.MessageBatch{msg(txEvent(9, "9.00"), 0, 5, 4)}) }()
+	for off := int64(0); off < 5; off++ {
+		time.Sleep(150 * time.Millisecond) // 750 ms in all: more than max_hold, never without progress
+		if err := o.WriteBatch(ctx, service.MessageBatch{msg(txEvent(int(off), "1.00"), 0, off, off-1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-held; err != nil {
+		t.Fatalf("the held record was nacked although its partition advanced: %v", err)
+	}
+	if got := offsetsOf(t, filepath.Join(dir, "bronze")); fmt.Sprint(got) != "[0 1 2 3 4 5]" {
+		t.Fatalf("offsets %v", got)
+	}
+}

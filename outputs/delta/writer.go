@@ -280,16 +280,35 @@ func (o *output) WriteBatch(ctx context.Context, batch service.MessageBatch) err
 	prep := o.prepare(l, batch, positions, time.Now())
 	deadline := time.NewTimer(o.maxHold)
 	defer deadline.Stop()
+	var progress int64 = -1
 	for {
 		o.mu.Lock()
 		waitIdx, err := o.commitWithRetry(ctx, prep, positions, pending)
 		changed := o.committed
+		// The hold is for a record that never comes: while the waiting partitions' versions
+		// still advance (batches ahead of ours committing one by one), it restarts.
+		var now int64
+		for _, i := range waitIdx {
+			if v, ok := o.snap.TxnVersion(appID(o.appPrefix, positions[i].tp)); ok {
+				now += v + 1
+			}
+		}
 		o.mu.Unlock()
 		if err != nil {
 			return err
 		}
 		if len(waitIdx) == 0 {
 			return nil
+		}
+		if now != progress {
+			progress = now
+			if !deadline.Stop() {
+				select {
+				case <-deadline.C:
+				default:
+				}
+			}
+			deadline.Reset(o.maxHold)
 		}
 		pending = waitIdx
 		select {
