@@ -674,10 +674,18 @@ func BenchmarkSilverLatency(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("%s/lag=%s/max_in_flight=%d", name, c.lag, c.inFlight), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				benchSilverLatency(b, c.fanout, c.lag, c.inFlight, c.threads, 20*time.Second)
+				benchSilverLatency(b, c.fanout, c.lag, c.inFlight, c.threads, latencySeconds())
 			}
 		})
 	}
+}
+
+// latencySeconds is how long the latency benchmark produces: 20 s, or SILVER_LATENCY_SECONDS.
+func latencySeconds() time.Duration {
+	if n, err := strconv.Atoi(os.Getenv("SILVER_LATENCY_SECONDS")); err == nil && n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	return 20 * time.Second
 }
 
 type produced struct {

@@ -58,7 +58,7 @@ func mergeFields() []*service.ConfigField {
 			Default("try_evolve"),
 		service.NewIntField(fieldTargetFileRows).
 			Description("Merge mode: roll data files at this many rows. A merge rewrites the files that hold the changed keys, so smaller files mean less rewriting per change; recent keys cluster in recent files.").
-			Default(100000).
+			Default(20000).
 			Advanced(),
 	}
 }

@@ -67,7 +67,10 @@ func (ix *keyIndex) note(key string, id fileID, order string) {
 			ks.files = append(ks.files, id)
 		}
 	}
-	if order >= ks.order {
+	switch {
+	case order == "":
+		ks.cur = id // a row moved unchanged to another file (SCD1: the key's only row)
+	case order >= ks.order:
 		ks.order, ks.cur = order, id
 	}
 	ix.keys[key] = ks

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/ledgerflow/ledgerflow/delta/schema"
@@ -68,6 +69,10 @@ func orderOf(seq any, op string) (string, error) {
 	b := buf[:0]
 	switch v := seq.(type) {
 	case string:
+		if packed, ok := packBinlogPos(b, v); ok {
+			b = packed
+			break
+		}
 		// Escape 0x00 so that a shorter value sorts first whatever follows it.
 		for i := 0; i < len(v); i++ {
 			if v[i] == 0 {
@@ -111,4 +116,48 @@ func sequenceTypeOK(t schema.Type) bool {
 		return true
 	}
 	return false
+}
+
+// packBinlogPos packs a MySQL _source_pos ("%010d:%020d:%06d", 38 bytes) into 21 bytes that
+// sort the same way: a marker, then file, pos and row big-endian. The key index holds one
+// order per key, so this halves its largest part. Other strings keep their own encoding; the
+// marker (0x01) sorts before any digit, and one table's positions all have one form.
+func packBinlogPos(dst []byte, s string) ([]byte, bool) {
+	if len(s) != 38 || s[10] != ':' || s[31] != ':' {
+		return dst, false
+	}
+	file, ok1 := digits(s[:10])
+	row, ok3 := digits(s[32:])
+	if !ok1 || !ok3 || !allDigits(s[11:31]) {
+		return dst, false
+	}
+	pos, err := strconv.ParseUint(s[11:31], 10, 64)
+	if err != nil {
+		return dst, false // a pos beyond 2^64 (never from MySQL) keeps the text form
+	}
+	dst = append(dst, 1)
+	dst = binary.BigEndian.AppendUint64(dst, file)
+	dst = binary.BigEndian.AppendUint64(dst, pos)
+	return binary.BigEndian.AppendUint32(dst, uint32(row)), true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func digits(s string) (uint64, bool) {
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
 }

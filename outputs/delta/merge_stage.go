@@ -216,7 +216,11 @@ func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Tran
 			if !touchedKeys[key] {
 				out = append(out, fr.rows[i])
 				st.outKeys = append(st.outKeys, key)
-				st.outOrders = append(st.outOrders, m.rowOrder(fr.rows[i]))
+				if m.opts.scd2 {
+					st.outOrders = append(st.outOrders, m.rowOrder(fr.rows[i]))
+				} else {
+					st.outOrders = append(st.outOrders, "") // its one row, unchanged: the index keeps its order
+				}
 				st.rowsRewritten++
 				continue
 			}
@@ -226,22 +230,21 @@ func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Tran
 			}
 		}
 	}
-	var fresh []string
+	type freshKey struct{ key, first string }
+	var fresh []freshKey
 	for key := range touchedKeys {
 		if !emitted[key] {
-			fresh = append(fresh, key)
+			first := ""
+			if cs := byKey[key]; len(cs) > 0 {
+				first = cs[0].order
+			}
+			fresh = append(fresh, freshKey{key, first})
 		}
 	}
-	sort.Slice(fresh, func(a, b int) bool {
-		ca, cb := byKey[fresh[a]], byKey[fresh[b]]
-		if len(ca) == 0 || len(cb) == 0 {
-			return len(ca) < len(cb)
-		}
-		return ca[0].order < cb[0].order
-	})
-	for _, key := range fresh {
-		st.rewritten[key] = true
-		emit(key, resolve(key))
+	sort.Slice(fresh, func(a, b int) bool { return fresh[a].first < fresh[b].first })
+	for _, f := range fresh {
+		st.rewritten[f.key] = true
+		emit(f.key, resolve(f.key))
 	}
 
 	if len(out) > 0 {
