@@ -44,8 +44,13 @@ type output struct {
 
 	mRows, mCommits, mSkipped, mWaiting, mDead *service.MetricCounter
 	mStale, mBytesRewritten, mBytesWritten     *service.MetricCounter
-	mVersion                                   *service.MetricGauge
-	mCommitLatency                             *service.MetricTimer
+	mGrouped                                   *service.MetricCounter
+
+	// qmu guards queue: the batches waiting for the commit lock (see commitGroup).
+	qmu            sync.Mutex
+	queue          []*commitRequest
+	mVersion       *service.MetricGauge
+	mCommitLatency *service.MetricTimer
 }
 
 func newOutput(conf *service.ParsedConfig, mgr *service.Resources) (*output, error) {
@@ -154,6 +159,7 @@ func newOutput(conf *service.ParsedConfig, mgr *service.Resources) (*output, err
 	o.mVersion = m.NewGauge("delta_lake_table_version")
 	o.mCommitLatency = m.NewTimer("delta_lake_commit_latency_ns")
 	o.mStale = m.NewCounter("delta_lake_merge_stale_changes_total")
+	o.mGrouped = m.NewCounter("delta_lake_batches_grouped_total")
 	o.mBytesRewritten = m.NewCounter("delta_lake_merge_bytes_removed_total")
 	o.mBytesWritten = m.NewCounter("delta_lake_merge_bytes_written_total")
 	return o, nil
@@ -282,18 +288,8 @@ func (o *output) WriteBatch(ctx context.Context, batch service.MessageBatch) err
 	defer deadline.Stop()
 	var progress int64 = -1
 	for {
-		o.mu.Lock()
-		waitIdx, err := o.commitWithRetry(ctx, prep, positions, pending)
-		changed := o.committed
-		// The hold is for a record that never comes: while the waiting partitions' versions
-		// still advance (batches ahead of ours committing one by one), it restarts.
-		var now int64
-		for _, i := range waitIdx {
-			if v, ok := o.snap.TxnVersion(appID(o.appPrefix, positions[i].tp)); ok {
-				now += v + 1
-			}
-		}
-		o.mu.Unlock()
+		req := &commitRequest{prep: prep, positions: positions, pending: pending}
+		waitIdx, changed, now, err := o.commitGroup(ctx, req)
 		if err != nil {
 			return err
 		}
