@@ -435,12 +435,7 @@ func (d *demo) allCommitted(ctx context.Context) (bool, error) {
 				if err != nil {
 					return false, fmt.Errorf("%s: %w", p, err)
 				}
-				for app, v := range snap.Txns() {
-					parts := strings.Split(app, "/")
-					if len(parts) < 2 {
-						continue
-					}
-					k := parts[len(parts)-2] + "/" + parts[len(parts)-1]
+				for k, v := range partitionVersions(snap.Txns()) {
 					if old, ok := have[k]; !ok || v > old {
 						have[k] = v
 					}

@@ -2,7 +2,6 @@ package delta
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -60,46 +59,17 @@ func openDeadLetters(ctx context.Context, path, appPrefix, pipeline, target stri
 
 // write commits the entries not yet recorded. It returns how many were new.
 func (d *deadLetters) write(ctx context.Context, entries []deadLetter, now time.Time) (int, error) {
-	for attempt := 0; attempt < 5; attempt++ {
-		tx := d.snap.NewTransaction("WRITE")
-		versions := map[topicPartition]int64{}
-		var rows [][]any
-		for _, e := range entries {
-			if e.pos.known {
-				id := appID(d.appIDs, e.pos.tp)
-				if v, ok := tx.TxnVersion(id); ok && e.pos.offset <= v {
-					continue // recorded before a crash
-				}
-				if e.pos.offset > versions[e.pos.tp] {
-					versions[e.pos.tp] = e.pos.offset
-				}
-			}
-			rows = append(rows, d.row(e, now))
-		}
-		if len(rows) == 0 {
-			return 0, nil
-		}
-		for tp, v := range versions {
-			tx.SetTxn(appID(d.appIDs, tp), v)
-		}
-		if _, err := tx.WriteRows(ctx, rows, delta.WriteOptions{}); err != nil {
-			return 0, err
-		}
-		tx.SetCommitInfo("pipeline", d.pipeline)
-		tx.SetCommitInfo("deadLettersFor", d.target)
-		_, err := tx.Commit(ctx)
-		if snap, uerr := d.snap.Update(ctx); uerr == nil {
-			d.snap = snap
-		}
-		if errors.Is(err, delta.ErrConcurrentTransaction) {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		return len(rows), nil
+	pos := make([]position, len(entries))
+	for i, e := range entries {
+		pos[i] = e.pos
 	}
-	return 0, errors.New("dead-letter table: lost to concurrent writers of the same partitions 5 times")
+	snap, n, err := appendOnce(ctx, d.snap, d.appIDs, pos, func(i int) []any { return d.row(entries[i], now) },
+		map[string]any{"pipeline": d.pipeline, "deadLettersFor": d.target})
+	d.snap = snap
+	if err != nil {
+		return 0, fmt.Errorf("dead-letter table: %w", err)
+	}
+	return n, nil
 }
 
 func (d *deadLetters) row(e deadLetter, now time.Time) []any {

@@ -88,17 +88,7 @@ func (m *merger) buildIndex(ctx context.Context, snap *delta.Snapshot) error {
 	files := snap.Files()
 	read := make([][][]any, len(files))
 	errs := make([]error, len(files))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for n, a := range files {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			read[n], errs[n] = snap.ReadFileColumns(ctx, a, cols)
-		}()
-	}
-	wg.Wait()
+	parallel(len(files), func(n int) { read[n], errs[n] = snap.ReadFileColumns(ctx, files[n], cols) })
 	for n, a := range files {
 		if errs[n] != nil {
 			return fmt.Errorf("indexing keys: %w", errs[n])
@@ -121,4 +111,19 @@ func (m *merger) buildIndex(ctx context.Context, snap *delta.Snapshot) error {
 	ix.version = snap.Version()
 	m.index = ix
 	return nil
+}
+
+// parallel runs fn(0..n-1) on as many goroutines as there are CPUs and waits for all.
+func parallel(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			fn(i)
+		}()
+	}
+	wg.Wait()
 }

@@ -10,7 +10,7 @@ import (
 // prepareChange classifies a decoded row (layout order) as a delete or an upsert and checks
 // that an upsert fills the table's NOT NULL columns; deletes need only their key.
 func (o *output) prepareChange(l *layout, row []any) (bool, error) {
-	op, _ := row[l.schema.Index(colOp)].(string)
+	op, _ := row[l.byName[colOp]].(string)
 	del, err := o.merge.deletes.match(row, op)
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", fieldApplyAsDeletes, err)

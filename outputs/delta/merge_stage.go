@@ -5,9 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
-	"runtime"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/ledgerflow/ledgerflow/delta"
@@ -140,30 +138,22 @@ func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Tran
 	}
 	read := make([]fileRows, len(ids))
 	errs := make([]error, len(ids))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for n, id := range ids {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			a := m.index.files[id]
-			rows, err := snap.ReadFileRows(ctx, a)
-			if err != nil {
-				errs[n] = fmt.Errorf("merge: reading %s: %w", a.Path, err)
+	parallel(len(ids), func(n int) {
+		a := m.index.files[ids[n]]
+		rows, err := snap.ReadFileRows(ctx, a)
+		if err != nil {
+			errs[n] = fmt.Errorf("merge: reading %s: %w", a.Path, err)
+			return
+		}
+		keys := make([]string, len(rows))
+		for i, r := range rows {
+			if keys[i], err = encodeKey(r, m.keyIdx); err != nil {
+				errs[n] = fmt.Errorf("merge: file %s: %w", a.Path, err)
 				return
 			}
-			keys := make([]string, len(rows))
-			for i, r := range rows {
-				if keys[i], err = encodeKey(r, m.keyIdx); err != nil {
-					errs[n] = fmt.Errorf("merge: file %s: %w", a.Path, err)
-					return
-				}
-			}
-			read[n] = fileRows{keys, rows}
-		}()
-	}
-	wg.Wait()
+		}
+		read[n] = fileRows{keys, rows}
+	})
 	for n, id := range ids {
 		if errs[n] != nil {
 			return nil, errs[n]
@@ -317,45 +307,50 @@ func (m *merger) commitStaged(st *staged, v int64) {
 // change of a key rewrites only the file with its open version, so history written once is
 // not copied again on every update (only a late older change reopens it).
 func (m *merger) write(ctx context.Context, tx *delta.Transaction, st *staged, out [][]any, wopts delta.WriteOptions) error {
-	groups := [][]int{nil}
-	if m.opts.scd2 {
-		groups = [][]int{nil, nil}
-		for i, r := range out {
-			if r[m.endIdx] != nil {
-				groups[1] = append(groups[1], i)
-			} else {
-				groups[0] = append(groups[0], i)
-			}
-		}
-	} else {
-		groups[0] = make([]int, len(out))
-		for i := range out {
-			groups[0][i] = i
+	st.fileOf = make([]int, len(out))
+	if !m.opts.scd2 {
+		return m.writeGroup(ctx, tx, st, out, nil, wopts)
+	}
+	var open, closed []int
+	for i, r := range out {
+		if r[m.endIdx] != nil {
+			closed = append(closed, i)
+		} else {
+			open = append(open, i)
 		}
 	}
-	st.fileOf = make([]int, len(out))
-	for _, g := range groups {
-		if len(g) == 0 {
-			continue
-		}
-		rows := out
-		if m.opts.scd2 {
-			rows = make([][]any, len(g))
-			for j, i := range g {
-				rows[j] = out[i]
-			}
-		}
-		adds, fileOf, err := tx.WriteRowsTracked(ctx, rows, wopts)
-		if err != nil {
-			return fmt.Errorf("merge: %w", err)
-		}
+	for _, g := range [][]int{open, closed} {
+		rows := make([][]any, len(g))
 		for j, i := range g {
-			st.fileOf[i] = len(st.adds) + fileOf[j]
+			rows[j] = out[i]
 		}
-		st.adds = append(st.adds, adds...)
-		for _, a := range adds {
-			st.written += a.Size
+		if err := m.writeGroup(ctx, tx, st, rows, g, wopts); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// writeGroup writes rows, which are out[idx[j]] (out itself when idx is nil), recording each
+// row's file in st.fileOf.
+func (m *merger) writeGroup(ctx context.Context, tx *delta.Transaction, st *staged, rows [][]any, idx []int, wopts delta.WriteOptions) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	adds, fileOf, err := tx.WriteRowsTracked(ctx, rows, wopts)
+	if err != nil {
+		return fmt.Errorf("merge: %w", err)
+	}
+	for j, f := range fileOf {
+		i := j
+		if idx != nil {
+			i = idx[j]
+		}
+		st.fileOf[i] = len(st.adds) + f
+	}
+	st.adds = append(st.adds, adds...)
+	for _, a := range adds {
+		st.written += a.Size
 	}
 	return nil
 }

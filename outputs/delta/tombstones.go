@@ -148,49 +148,24 @@ func (ts *tombstones) write(ctx context.Context, dels []*change, keyIdx []int, s
 		return nil
 	}
 	now = now.UTC().Truncate(time.Microsecond)
-	for attempt := 0; attempt < 5; attempt++ {
-		tx := ts.snap.NewTransaction("WRITE")
-		versions := map[topicPartition]int64{}
-		var rows [][]any
-		for _, c := range dels {
-			if c.pos.known {
-				if v, ok := tx.TxnVersion(appID(ts.appIDs, c.pos.tp)); ok && c.pos.offset <= v {
-					continue // recorded before a crash
-				}
-				if c.pos.offset > versions[c.pos.tp] {
-					versions[c.pos.tp] = c.pos.offset
-				}
-			}
-			row := make([]any, 0, ts.nk+4)
-			for _, i := range keyIdx {
-				row = append(row, c.row[i])
-			}
-			row = append(row, []byte(c.order), sequenceText(c.row[seqIdx]), nilTime(c.ts), now)
-			rows = append(rows, row)
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		for tp, v := range versions {
-			tx.SetTxn(appID(ts.appIDs, tp), v)
-		}
-		if _, err := tx.WriteRows(ctx, rows, delta.WriteOptions{}); err != nil {
-			return fmt.Errorf("tombstone table: %w", err)
-		}
-		tx.SetCommitInfo("pipeline", ts.pipeline)
-		_, err := tx.Commit(ctx)
-		if snap, uerr := ts.snap.Update(ctx); uerr == nil {
-			ts.snap = snap
-		}
-		if errors.Is(err, delta.ErrConcurrentTransaction) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("tombstone table: %w", err)
-		}
-		return nil
+	pos := make([]position, len(dels))
+	for i, c := range dels {
+		pos[i] = c.pos
 	}
-	return errors.New("tombstone table: lost to concurrent writers of the same partitions 5 times")
+	row := func(i int) []any {
+		c := dels[i]
+		r := make([]any, 0, ts.nk+4)
+		for _, k := range keyIdx {
+			r = append(r, c.row[k])
+		}
+		return append(r, []byte(c.order), sequenceText(c.row[seqIdx]), nilTime(c.ts), now)
+	}
+	snap, _, err := appendOnce(ctx, ts.snap, ts.appIDs, pos, row, map[string]any{"pipeline": ts.pipeline})
+	ts.snap = snap
+	if err != nil {
+		return fmt.Errorf("tombstone table: %w", err)
+	}
+	return nil
 }
 
 // prune drops tombstones older than the retention, at most once an hour. It rewrites the
