@@ -73,6 +73,9 @@ session are dropped without committing.
 - `+"`kafka_tombstone`"+`: `+"`\"true\"`"+` when the value is null, else `+"`\"false\"`"+`. Tombstones (Debezium writes
   one after each delete) are passed on with an empty body, never dropped.
 - `+"`kafka_header_<name>`"+` for each record header; when a name repeats, the last value wins.
+- `+"`kafka_headers`"+`: every header in record order, repeats kept, as an array of
+  `+"`{\"key\": ..., \"value\": ...}`"+` objects (strings; empty array when the record has none), e.g.
+  `+"`@kafka_headers.filter(h -> h.key == \"dup\").map_each(h -> h.value)`"+`.
 
 Numbers are typed: `+"`@kafka_offset + 1`"+` works in a mapping, `+"`${! meta(\"kafka_offset\") }`"+` prints digits.
 
