@@ -80,6 +80,16 @@ session are dropped without committing.
 Numbers are typed: `+"`@kafka_offset + 1`"+` works in a mapping, `+"`${! meta(\"kafka_offset\") }`"+` prints digits.
 
 Transactional producers: only committed records are read (read_committed).
+
+### Metrics
+
+`+"`kafka_consumergroup_lag{consumergroup,topic,partition}`"+`, as kafka_exporter names it: the
+partition's high watermark minus the group's committed offset, updated from every fetch
+response and after every commit. Every assigned partition has a series from its assignment (0
+when caught up; a partition the group never committed counts from the first record this
+member read). When a partition is revoked or lost its series is set to 0, not removed (the
+metrics API cannot remove one): its new owner reports the lag, so `+"`sum`"+` or
+`+"`max by (partition)`"+` over all members is the group's lag.
 `).
 		Fields(
 			service.NewStringListField(fieldSeedBrokers).
@@ -150,7 +160,7 @@ input:
 func init() {
 	service.MustRegisterBatchInput("kafka", kafkaInputSpec(),
 		func(conf *service.ParsedConfig, mgr *service.Resources) (service.BatchInput, error) {
-			in, err := newKafkaInput(conf, mgr.Logger())
+			in, err := newKafkaInput(conf, mgr)
 			if err != nil {
 				return nil, err
 			}
@@ -177,12 +187,13 @@ type kafkaInput struct {
 	closed  bool
 }
 
-func newKafkaInput(conf *service.ParsedConfig, log *service.Logger) (*kafkaInput, error) {
+func newKafkaInput(conf *service.ParsedConfig, mgr *service.Resources) (*kafkaInput, error) {
 	c, err := parseConfig(conf)
 	if err != nil {
 		return nil, err
 	}
-	return &kafkaInput{conf: c, log: log, assign: newAssignment(log, c.group, c.revokeWait)}, nil
+	log := mgr.Logger()
+	return &kafkaInput{conf: c, log: log, assign: newAssignment(log, mgr.Metrics(), c.group, c.revokeWait)}, nil
 }
 
 func (in *kafkaInput) clientOpts() []kgo.Opt {

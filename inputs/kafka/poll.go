@@ -54,13 +54,20 @@ func (in *kafkaInput) pollLoop(ctx context.Context, cl *kgo.Client, out chan<- f
 		})
 		var queue []fetched
 		fetches.EachPartition(func(ftp kgo.FetchTopicPartition) {
-			if len(ftp.Records) == 0 {
-				return
-			}
 			part := in.assign.get(topicPartition{ftp.Topic, ftp.Partition})
 			if part == nil {
 				// Not ours any more: the owner re-reads these from the committed offset.
 				return
+			}
+			if ftp.Err == nil {
+				first := int64(-1)
+				if len(ftp.Records) > 0 {
+					first = ftp.Records[0].Offset
+				}
+				part.lag.fetched(ftp.HighWatermark, first, func() (int64, bool) {
+					eo, ok := cl.CommittedOffsets()[ftp.Topic][ftp.Partition]
+					return eo.Offset, ok
+				})
 			}
 			for recs := ftp.Records; len(recs) > 0; {
 				n := min(len(recs), in.conf.batchMaxRecords)

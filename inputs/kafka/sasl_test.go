@@ -45,7 +45,7 @@ func TestSASL(t *testing.T) {
 		conf, err := kafkaInputSpec().ParseYAML(inputYAMLBody(seedsOf(c), topic, "g-bad",
 			"sasl: {mechanism: SCRAM-SHA-256, user: scram256, password: nope}"), nil)
 		require.NoError(t, err)
-		in, err := newKafkaInput(conf, service.MockResources().Logger())
+		in, err := newKafkaInput(conf, service.MockResources())
 		require.NoError(t, err)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -61,7 +61,7 @@ func TestSASL(t *testing.T) {
 func TestUnreachableBrokers(t *testing.T) {
 	conf, err := kafkaInputSpec().ParseYAML(inputYAMLBody("127.0.0.1:1", "t", "g"), nil)
 	require.NoError(t, err)
-	in, err := newKafkaInput(conf, service.MockResources().Logger())
+	in, err := newKafkaInput(conf, service.MockResources())
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
