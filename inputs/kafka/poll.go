@@ -8,6 +8,8 @@ import (
 	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ledgerflow/ledgerflow/kafkaclient"
 )
 
 // fetched is a batch of consecutive records of one partition, converted and tracked,
@@ -45,6 +47,9 @@ func (in *kafkaInput) pollLoop(ctx context.Context, cl *kgo.Client, out chan<- f
 			}
 			if isFatal(err) && fatal == nil {
 				fatal = err
+			}
+			if kafkaclient.Unreachable(err) {
+				return // kgo retries; the client's connection log reports the broker
 			}
 			// kgo retries these itself; log them, but not in a tight loop.
 			if time.Since(lastErrLog) > 5*time.Second {
