@@ -33,7 +33,7 @@ func TestOutOfOrderAcks(t *testing.T) {
 
 	conf, err := kafkaInputSpec().ParseYAML(inputYAMLBody(seedsOf(c), topic, group, "batch_max_records: 7", "commit_period: 1h"), nil)
 	require.NoError(t, err)
-	raw, err := newKafkaInput(conf, service.MockResources().Logger())
+	raw, err := newKafkaInput(conf, service.MockResources())
 	require.NoError(t, err)
 	in := service.AutoRetryNacksBatched(raw)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -134,7 +134,7 @@ func TestReconnectAfterClientDeath(t *testing.T) {
 
 	conf, err := kafkaInputSpec().ParseYAML(inputYAMLBody(seedsOf(c), topic, group, "batch_max_records: 10", "commit_period: 50ms"), nil)
 	require.NoError(t, err)
-	in, err := newKafkaInput(conf, service.MockResources().Logger())
+	in, err := newKafkaInput(conf, service.MockResources())
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -37,7 +37,7 @@ func BenchmarkConsume(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in, err := newKafkaInput(conf, service.MockResources().Logger())
+	in, err := newKafkaInput(conf, service.MockResources())
 	if err != nil {
 		b.Fatal(err)
 	}

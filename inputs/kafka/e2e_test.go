@@ -1,24 +1,20 @@
 package kafka
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -61,70 +57,22 @@ func ledgerflowBinary(t *testing.T) string {
 // it. Every offset must reach the file at least once and the group's commits must end at
 // the end offsets.
 func TestBinaryKillRestart(t *testing.T) {
-	if os.Getenv("CI") != "" && os.Getenv("LEDGERFLOW_RUN_QUARANTINED") == "" {
-		// Open defect, not a slow machine: in about 1 run in 4 one partition of the restarted
-		// process stays at its committed offset for minutes (debug logs show it assigned at
-		// that offset and nothing consumed; fetch sessions off does not change it). The
-		// SIGKILL tests in ./tests (bronze and silver, 20 kills each) pass every run.
-		// Quarantined from CI until it is found; run it with LEDGERFLOW_RUN_QUARANTINED=1.
-		t.Skip("quarantined in CI: intermittent stuck partition after restart, under investigation (set LEDGERFLOW_RUN_QUARANTINED=1 to run)")
-	}
 	bin := ledgerflowBinary(t)
-	const topic, group = "bank_server.bank.transactions", "ledgerflow-e2e"
-	// A SIGKILLed member never leaves the group: a short session lets the restarted
-	// process take its partitions over in about a second instead of 45.
-	c := newCluster(t, 3, []string{topic}, kfake.GroupMinSessionTimeout(time.Second))
+	const topic, group, partitions = "bank_server.bank.transactions", "ledgerflow-e2e", 3
+	c := killCluster(t, partitions, topic)
 	cl := newClient(t, c)
 	adm := kadm.NewClient(cl)
 
 	dir := t.TempDir()
 	outPath := filepath.Join(dir, "out.txt")
-	cfgPath := filepath.Join(dir, "pipeline.yaml")
-	require.NoError(t, os.WriteFile(cfgPath, fmt.Appendf(nil, `
-http:
-  enabled: false
-logger:
-  level: ${LF_LOG_LEVEL:warn}
-input:
-  kafka:
-    seed_brokers: [ "${KAFKA_BROKERS}" ]
-    topics: [ %s ]
-    consumer_group: %s
-    commit_period: 100ms
-    batch_max_records: 25
-    # 3s, not 1s: on a loaded 2-core machine a 1s session expires between heartbeats and the
-    # group churns (UNKNOWN_MEMBER_ID), which once made this test time out in CI.
-    session_timeout: 3s
-    # A member killed mid-rebalance is waited for up to the rebalance timeout; keep it short
-    # so takeover after a SIGKILL takes seconds, not the 60s default.
-    rebalance_timeout: 3s
-    revoke_ack_timeout: 1s
-pipeline:
-  processors:
-    - mapping: 'root = "%%s:%%s".format(meta("kafka_partition"), meta("kafka_offset"))'
-output:
-  file:
-    path: %s
-    codec: lines
-`, topic, group, outPath), 0o644))
-
+	cfgPath := binaryConfig(t, dir, topic, group, outPath)
 	var logs lockedBuffer
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("ledgerflow logs:\n%s", logs.String())
 		}
 	})
-	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "-c", cfgPath)
-		cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+seedsOf(c))
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		require.NoError(t, cmd.Start())
-		return cmd
-	}
-	lines := func() int {
-		b, _ := os.ReadFile(outPath)
-		return strings.Count(string(b), "\n")
-	}
+	out := newOutputReader(outPath)
 
 	// Produce in the background until the last kill, so each run has new records to write.
 	var produced atomic.Int64
@@ -146,54 +94,36 @@ output:
 		}
 		prodDone <- nil
 	}()
+	t.Cleanup(stopProducing)
 
 	kills := 0
-	for range 4 {
-		cmd := start()
-		before := lines()
-		eventually(t, 30*time.Second, "the binary to write records", func() bool { return lines() > before+100 })
+	for run := range 4 {
+		p := startLedgerflow(t, bin, cfgPath, seedsOf(c), fmt.Sprintf("ledgerflow-run-%d", run), &logs)
+		before := out.lines
+		eventually(t, 60*time.Second, "the binary to write records", func() bool {
+			out.read(t, false)
+			return out.lines > before+100
+		})
+		waitOwned(t, adm, group, topic, partitions, p, 60*time.Second)
 		time.Sleep(time.Duration(rand.IntN(400)) * time.Millisecond) // kill at varied points, between and during commits
-		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-		_ = cmd.Wait()
+		p.kill()
 		kills++
+		out.read(t, true)
 	}
 	stopProducing()
 	require.NoError(t, <-prodDone)
 
-	cmd := start()
+	p := startLedgerflow(t, bin, cfgPath, seedsOf(c), "ledgerflow-final", &logs)
 	end := endOffsets(t, adm, topic)
 	require.Equal(t, produced.Load(), sum(end))
-	s := newSeen()
 	eventually(t, 120*time.Second, "every offset in the output file", func() bool {
-		f, err := os.Open(outPath)
-		if err != nil {
-			return false
-		}
-		defer f.Close()
-		s = newSeen()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if l := sc.Text(); l != "" {
-				s.m[l]++
-			}
-		}
-		return len(s.missing(end)) == 0
+		out.read(t, false)
+		return len(out.missing(end)) == 0
 	})
 	eventually(t, 20*time.Second, "commits to reach the end offsets", func() bool { return sum(committed(t, adm, group, topic)) == sum(end) })
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	waitErr := make(chan error, 1)
-	go func() { waitErr <- cmd.Wait() }()
-	select {
-	case err := <-waitErr:
-		assert.NoError(t, err, "graceful exit after SIGTERM; logs:\n%s", logs.String())
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Errorf("binary did not exit 30s after SIGTERM; logs:\n%s", logs.String())
-	}
+	p.stop(t, 30*time.Second, &logs)
+	out.read(t, true)
 	assert.Equal(t, end, committed(t, adm, group, topic))
-	dups := 0
-	for _, k := range s.m {
-		dups += k - 1
-	}
-	t.Logf("%d records, %d SIGKILLs, %d lines in the file (%d duplicates)", sum(end), kills, lines(), dups)
+	assert.Empty(t, out.missing(end))
+	t.Logf("%d records, %d SIGKILLs, %d lines in the file (%d duplicates)", sum(end), kills, out.lines, out.duplicates())
 }

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -61,14 +63,18 @@ func produce(t testing.TB, cl *kgo.Client, topic string, from, n int) {
 	require.NoError(t, cl.ProduceSync(context.Background(), recs...).FirstErr())
 }
 
-// committed returns the group's committed offsets for topic, by partition.
+// committed returns the group's committed offsets for topic, by partition; empty before
+// the group exists.
 func committed(t testing.TB, adm *kadm.Client, group, topic string) map[int32]int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	resp, err := adm.FetchOffsets(ctx, group)
-	require.NoError(t, err)
 	out := map[int32]int64{}
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return out // nothing committed yet
+	}
+	require.NoError(t, err)
 	for p, o := range resp[topic] {
 		require.NoError(t, o.Err)
 		out[p] = o.At

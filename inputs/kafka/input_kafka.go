@@ -73,10 +73,31 @@ session are dropped without committing.
 - `+"`kafka_tombstone`"+`: `+"`\"true\"`"+` when the value is null, else `+"`\"false\"`"+`. Tombstones (Debezium writes
   one after each delete) are passed on with an empty body, never dropped.
 - `+"`kafka_header_<name>`"+` for each record header; when a name repeats, the last value wins.
+- `+"`kafka_headers`"+`: every header in record order, repeats kept, as an array of
+  `+"`{\"key\": ..., \"value\": ...}`"+` objects (strings; empty array when the record has none), e.g.
+  `+"`@kafka_headers.filter(h -> h.key == \"dup\").map_each(h -> h.value)`"+`.
 
 Numbers are typed: `+"`@kafka_offset + 1`"+` works in a mapping, `+"`${! meta(\"kafka_offset\") }`"+` prints digits.
 
 Transactional producers: only committed records are read (read_committed).
+
+### Connecting
+
+While no broker can be reached (refused, timed out, unknown host) the input keeps trying and
+logs one warning per broker, `+"`cannot reach Kafka at host:port: <cause>; retrying in 8s`"+`, the interval
+doubling from 1s to 30s; franz-go's own retries in between are logged at debug only. It
+connects as soon as a broker answers. A broker that answers but refuses the client (TLS, SASL)
+is an error naming the brokers, retried with the same back-off.
+
+### Metrics
+
+`+"`kafka_consumergroup_lag{consumergroup,topic,partition}`"+`, as kafka_exporter names it: the
+partition's high watermark minus the group's committed offset, updated from every fetch
+response and after every commit. Every assigned partition has a series from its assignment (0
+when caught up; a partition the group never committed counts from the first record this
+member read). When a partition is revoked or lost its series is set to 0, not removed (the
+metrics API cannot remove one): its new owner reports the lag, so `+"`sum`"+` or
+`+"`max by (partition)`"+` over all members is the group's lag.
 `).
 		Fields(
 			service.NewStringListField(fieldSeedBrokers).
@@ -147,7 +168,7 @@ input:
 func init() {
 	service.MustRegisterBatchInput("kafka", kafkaInputSpec(),
 		func(conf *service.ParsedConfig, mgr *service.Resources) (service.BatchInput, error) {
-			in, err := newKafkaInput(conf, mgr.Logger())
+			in, err := newKafkaInput(conf, mgr)
 			if err != nil {
 				return nil, err
 			}
@@ -172,14 +193,17 @@ type kafkaInput struct {
 	done    chan struct{} // closed when both goroutines have ended
 	pollErr error         // why the poll loop ended, read after done
 	closed  bool
+
+	connectFails int // consecutive Connect failures other than unreachable brokers
 }
 
-func newKafkaInput(conf *service.ParsedConfig, log *service.Logger) (*kafkaInput, error) {
+func newKafkaInput(conf *service.ParsedConfig, mgr *service.Resources) (*kafkaInput, error) {
 	c, err := parseConfig(conf)
 	if err != nil {
 		return nil, err
 	}
-	return &kafkaInput{conf: c, log: log, assign: newAssignment(log, c.group, c.revokeWait)}, nil
+	log := mgr.Logger()
+	return &kafkaInput{conf: c, log: log, assign: newAssignment(log, mgr.Metrics(), c.group, c.revokeWait)}, nil
 }
 
 func (in *kafkaInput) clientOpts() []kgo.Opt {
@@ -200,7 +224,6 @@ func (in *kafkaInput) clientOpts() []kgo.Opt {
 		kgo.OnPartitionsAssigned(in.assign.onAssigned),
 		kgo.OnPartitionsRevoked(in.assign.onRevoked),
 		kgo.OnPartitionsLost(in.assign.onLost),
-		kgo.WithLogger(kafkaclient.Logger{L: in.log}),
 		kgo.SessionTimeout(c.sessionTimeout),
 		kgo.RebalanceTimeout(c.rebalanceTimeout),
 		kgo.HeartbeatInterval(min(c.sessionTimeout/10, 3*time.Second)),
@@ -211,33 +234,55 @@ func (in *kafkaInput) clientOpts() []kgo.Opt {
 	if c.rack != "" {
 		opts = append(opts, kgo.Rack(c.rack))
 	}
+	opts = append(opts, kafkaclient.LogOpts(in.log)...)
 	return append(opts, c.security.Opts()...)
 }
 
-// Connect creates the client and checks that a seed broker answers (authenticating, when
-// SASL is set), so that a wrong address or credentials fail here with the brokers named;
-// Benthos logs the error and calls Connect again with back-off.
+// Connect creates the client and waits until a seed broker answers (authenticating,
+// when SASL is set). While no broker can be reached it keeps trying and does not return:
+// a Warn line `cannot reach Kafka at host:port: <cause>; retrying in 8s` reports it, at
+// most once per back-off step (1s doubling to 30s), so a pipeline started before Kafka
+// waits for it without an error every second. It returns ctx's error when ctx ends
+// first, and other failures (TLS, SASL: a broker answered but refused us) as errors
+// naming the brokers, which Benthos logs before calling Connect again after the same
+// back-off.
 func (in *kafkaInput) Connect(ctx context.Context) error {
 	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.closed {
+	closed, connected := in.closed, in.cl != nil
+	in.mu.Unlock()
+	if closed {
 		return service.ErrEndOfInput
 	}
-	if in.cl != nil {
+	if connected {
 		return nil
 	}
 	cl, err := kgo.NewClient(in.clientOpts()...)
 	if err != nil {
 		return fmt.Errorf("kafka: creating client for %v: %w", in.conf.seeds, err)
 	}
-	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	err = cl.Ping(pctx)
-	cancel()
-	if err != nil {
+	// Not under in.mu: Close must not wait for Kafka to come up.
+	if err := kafkaclient.Reach(ctx, cl, 15*time.Second); err != nil {
 		cl.Close()
-		return fmt.Errorf("kafka: no seed broker of %v answered%s: %w", in.conf.seeds, in.conf.security.AuthHint(), err)
+		if ctx.Err() != nil {
+			return err
+		}
+		in.mu.Lock()
+		in.connectFails++
+		wait := min(time.Second<<min(in.connectFails-1, 5), 30*time.Second)
+		in.mu.Unlock()
+		return service.NewErrBackOff(fmt.Errorf("kafka: no seed broker of %v accepted the connection%s: %w", in.conf.seeds, in.conf.security.AuthHint(), err), wait)
 	}
 
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.connectFails = 0
+	if in.closed || in.cl != nil {
+		cl.Close()
+		if in.closed {
+			return service.ErrEndOfInput
+		}
+		return nil
+	}
 	runCtx, stop := context.WithCancel(context.Background())
 	batches := make(chan fetched, 8)
 	done := make(chan struct{})
@@ -272,7 +317,13 @@ func (in *kafkaInput) commitLoop(ctx context.Context, cl *kgo.Client) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := in.assign.commit(ctx, cl); err != nil && ctx.Err() == nil {
+			switch err := in.assign.commit(ctx, cl); {
+			case err == nil || ctx.Err() != nil:
+			case kafkaclient.Unreachable(err):
+				// Retried at the next tick; the unreachable broker is reported, with
+				// back-off, by the client's connection log.
+				in.log.Debugf("kafka: %v", err)
+			default:
 				in.log.Errorf("kafka: %v", err)
 			}
 		}

@@ -240,6 +240,20 @@ func TestTombstonesAndHeaders(t *testing.T) {
 	assert.Equal(t, "false", meta(del, "kafka_tombstone"))
 	assert.Equal(t, "bank", meta(del, "kafka_header___debezium.context.connectorName"))
 	assert.Equal(t, "2", meta(del, "kafka_header_dup"), "the last header of a repeated name wins")
+	headers, ok := del.MetaGetMut("kafka_headers")
+	require.True(t, ok, "kafka_headers set")
+	assert.Equal(t, []any{
+		map[string]any{"key": "__debezium.context.connectorName", "value": "bank"},
+		map[string]any{"key": "dup", "value": "1"},
+		map[string]any{"key": "dup", "value": "2"},
+	}, headers, "every header in record order, repeats kept")
+	// The mapping the input's documentation shows.
+	dupExe, err := bloblang.Parse(`root = @kafka_headers.filter(h -> h.key == "dup").map_each(h -> h.value)`)
+	require.NoError(t, err)
+	dupRes, err := del.BloblangQuery(dupExe)
+	require.NoError(t, err)
+	dups, _ := dupRes.AsBytes()
+	assert.Equal(t, `["1","2"]`, string(dups))
 	off, _ := del.MetaGetMut("kafka_offset")
 	assert.IsType(t, int64(0), off)
 	exe, err := bloblang.Parse(`root = @kafka_offset + 1`)
@@ -254,6 +268,9 @@ func TestTombstonesAndHeaders(t *testing.T) {
 	assert.Equal(t, "true", meta(tomb, "kafka_tombstone"))
 	assert.Equal(t, `{"id":7}`, meta(tomb, "kafka_key"))
 	assert.Equal(t, "1", meta(tomb, "kafka_offset"))
+	noHeaders, ok := tomb.MetaGetMut("kafka_headers")
+	assert.True(t, ok, "kafka_headers set on a record without headers")
+	assert.Equal(t, []any{}, noHeaders)
 
 	assert.Equal(t, "false", meta(empty, "kafka_tombstone"), "an empty value is not a null value")
 	assert.Equal(t, "<absent>", meta(empty, "kafka_key"))

@@ -18,6 +18,10 @@ const (
 	metaKey         = "kafka_key"
 	metaTombstone   = "kafka_tombstone"
 	metaHeaderPfx   = "kafka_header_"
+	// metaHeaders holds every header, in record order with repeats kept, as
+	// []any{map[string]any{"key": k, "value": v}}: kafka_header_<name> keeps one value
+	// per name, and a dead letter that is to be replayed needs them all.
+	metaHeaders = "kafka_headers"
 	// metaPrevOffset is the offset of the record emitted before this one on the same
 	// partition under the current assignment; absent for the first. Offsets have gaps
 	// (transaction markers, compaction), so this is how the delta_lake output knows that
@@ -49,8 +53,11 @@ func recordToMessage(r *kgo.Record) *service.Message {
 	}
 	// Kafka allows repeated header names; metadata holds one value per key, so the last
 	// header of a name wins, as in Kafka's own Headers.lastHeader.
+	headers := make([]any, 0, len(r.Headers))
 	for _, h := range r.Headers {
 		m.MetaSetMut(metaHeaderPfx+h.Key, string(h.Value))
+		headers = append(headers, map[string]any{"key": h.Key, "value": string(h.Value)})
 	}
+	m.MetaSetMut(metaHeaders, headers)
 	return m
 }

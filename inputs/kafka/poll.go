@@ -8,6 +8,8 @@ import (
 	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ledgerflow/ledgerflow/kafkaclient"
 )
 
 // fetched is a batch of consecutive records of one partition, converted and tracked,
@@ -46,6 +48,9 @@ func (in *kafkaInput) pollLoop(ctx context.Context, cl *kgo.Client, out chan<- f
 			if isFatal(err) && fatal == nil {
 				fatal = err
 			}
+			if kafkaclient.Unreachable(err) {
+				return // kgo retries; the client's connection log reports the broker
+			}
 			// kgo retries these itself; log them, but not in a tight loop.
 			if time.Since(lastErrLog) > 5*time.Second {
 				lastErrLog = time.Now()
@@ -54,13 +59,20 @@ func (in *kafkaInput) pollLoop(ctx context.Context, cl *kgo.Client, out chan<- f
 		})
 		var queue []fetched
 		fetches.EachPartition(func(ftp kgo.FetchTopicPartition) {
-			if len(ftp.Records) == 0 {
-				return
-			}
 			part := in.assign.get(topicPartition{ftp.Topic, ftp.Partition})
 			if part == nil {
 				// Not ours any more: the owner re-reads these from the committed offset.
 				return
+			}
+			if ftp.Err == nil {
+				first := int64(-1)
+				if len(ftp.Records) > 0 {
+					first = ftp.Records[0].Offset
+				}
+				part.lag.fetched(ftp.HighWatermark, first, func() (int64, bool) {
+					eo, ok := cl.CommittedOffsets()[ftp.Topic][ftp.Partition]
+					return eo.Offset, ok
+				})
 			}
 			for recs := ftp.Records; len(recs) > 0; {
 				n := min(len(recs), in.conf.batchMaxRecords)

@@ -31,6 +31,7 @@ type partition struct {
 	// lastEmitted is the offset of the last record handed to the pipeline under this
 	// assignment (-1 before the first). Only the poll goroutine touches it.
 	lastEmitted int64
+	lag         *partitionLag
 }
 
 // assignment holds the partitions this member owns and commits their watermarks. The
@@ -43,6 +44,7 @@ type assignment struct {
 	group      string
 	revokeWait time.Duration
 	commitTO   time.Duration
+	lagGauge   *service.MetricGauge
 
 	mu      sync.Mutex
 	parts   map[topicPartition]*partition
@@ -51,12 +53,13 @@ type assignment struct {
 	commitMu sync.Mutex
 }
 
-func newAssignment(log *service.Logger, group string, revokeWait time.Duration) *assignment {
+func newAssignment(log *service.Logger, metrics *service.Metrics, group string, revokeWait time.Duration) *assignment {
 	return &assignment{
 		log:        log,
 		group:      group,
 		revokeWait: revokeWait,
 		commitTO:   10 * time.Second,
+		lagGauge:   newLagGauge(metrics),
 		parts:      map[topicPartition]*partition{},
 	}
 }
@@ -90,8 +93,9 @@ func (a *assignment) onAssigned(_ context.Context, _ *kgo.Client, assigned map[s
 	eachTP(assigned, func(tp topicPartition) {
 		if old := a.parts[tp]; old != nil {
 			old.cp.close()
+			old.lag.close()
 		}
-		a.parts[tp] = &partition{tp: tp, cp: newCheckpoint(), committed: -1, lastEmitted: -1}
+		a.parts[tp] = &partition{tp: tp, cp: newCheckpoint(), committed: -1, lastEmitted: -1, lag: newPartitionLag(a.lagGauge, a.group, tp)}
 	})
 	a.mu.Unlock()
 	a.log.Infof("kafka: group %s assigned partitions %s", a.group, describe(assigned))
@@ -168,6 +172,7 @@ func (a *assignment) drop(parts []*partition) {
 		if a.parts[p.tp] == p {
 			delete(a.parts, p.tp)
 		}
+		p.lag.close()
 	}
 }
 
@@ -180,6 +185,7 @@ func (a *assignment) reset() {
 	defer a.mu.Unlock()
 	for tp, p := range a.parts {
 		p.cp.close()
+		p.lag.close()
 		delete(a.parts, tp)
 	}
 }
@@ -241,6 +247,7 @@ func (a *assignment) commitLocked(ctx context.Context, cl *kgo.Client, parts []*
 				}
 				if p := byTP[tp]; p != nil {
 					p.committed = offsets[tp.topic][tp.partition].Offset
+					p.lag.committedAt(p.committed)
 				}
 			}
 		}

@@ -45,32 +45,18 @@ func TestSASL(t *testing.T) {
 		conf, err := kafkaInputSpec().ParseYAML(inputYAMLBody(seedsOf(c), topic, "g-bad",
 			"sasl: {mechanism: SCRAM-SHA-256, user: scram256, password: nope}"), nil)
 		require.NoError(t, err)
-		in, err := newKafkaInput(conf, service.MockResources().Logger())
+		in, err := newKafkaInput(conf, service.MockResources())
 		require.NoError(t, err)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		err = in.Connect(ctx)
 		require.Error(t, err)
 		t.Logf("Connect error: %v", err)
+		var backOff *service.ErrBackOff
+		require.ErrorAs(t, err, &backOff, "Benthos waits the input's back-off before the next Connect")
+		assert.Equal(t, time.Second, backOff.Wait)
 		assert.Contains(t, err.Error(), seedsOf(c))
 		assert.Contains(t, err.Error(), `SASL SCRAM-SHA-256 as "scram256"`)
 		_ = in.Close(context.Background())
 	})
-}
-
-func TestUnreachableBrokers(t *testing.T) {
-	conf, err := kafkaInputSpec().ParseYAML(inputYAMLBody("127.0.0.1:1", "t", "g"), nil)
-	require.NoError(t, err)
-	in, err := newKafkaInput(conf, service.MockResources().Logger())
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	err = in.Connect(ctx)
-	require.Error(t, err)
-	t.Logf("Connect error: %v", err)
-	assert.Contains(t, err.Error(), "127.0.0.1:1")
-	// Not connected yet: ReadBatch asks Benthos to call Connect again.
-	_, _, err = in.ReadBatch(ctx)
-	assert.ErrorIs(t, err, service.ErrNotConnected)
-	require.NoError(t, in.Close(context.Background()))
 }

@@ -103,7 +103,7 @@ func TestTLS(t *testing.T) {
 	connect := func(tlsYAML string) error {
 		conf, err := kafkaInputSpec().ParseYAML(inputYAMLBody(seedsOf(c), topic, "g-tls-bad", tlsYAML), nil)
 		require.NoError(t, err)
-		in, err := newKafkaInput(conf, service.MockResources().Logger())
+		in, err := newKafkaInput(conf, service.MockResources())
 		require.NoError(t, err)
 		defer func() { _ = in.Close(context.Background()) }()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -178,30 +178,38 @@ func (o *kafkaOutput) clientOpts() []kgo.Opt {
 		kgo.RecordDeliveryTimeout(c.timeout),
 		// The topic is the operator's: a typo must fail, not create a topic with broker defaults.
 		kgo.UnknownTopicRetries(3),
-		kgo.WithLogger(kafkaclient.Logger{L: o.log}),
 	}
+	opts = append(opts, kafkaclient.LogOpts(o.log)...)
 	return append(opts, c.security.Opts()...)
 }
 
-// Connect creates the producer and checks that a seed broker answers (authenticating, when
-// SASL is set), so that a wrong address or credentials fail here with the brokers named;
-// Benthos logs the error and calls Connect again with back-off.
+// Connect creates the producer and waits until a seed broker answers (authenticating,
+// when SASL is set). While no broker can be reached it keeps trying, reported by a Warn
+// line `cannot reach Kafka at host:port: <cause>; retrying in 8s` at most once per
+// back-off step (1s doubling to 30s), and returns only when ctx ends. Other failures
+// (TLS, SASL) fail here with the brokers named; Benthos logs the error and calls Connect
+// again with back-off.
 func (o *kafkaOutput) Connect(ctx context.Context) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.cl != nil {
+	o.mu.RLock()
+	connected := o.cl != nil
+	o.mu.RUnlock()
+	if connected {
 		return nil
 	}
 	cl, err := kgo.NewClient(o.clientOpts()...)
 	if err != nil {
 		return fmt.Errorf("kafka: creating producer for %v: %w", o.conf.seeds, err)
 	}
-	pctx, cancel := context.WithTimeout(ctx, o.conf.timeout)
-	err = cl.Ping(pctx)
-	cancel()
-	if err != nil {
+	// Not under o.mu: Close must not wait for Kafka to come up.
+	if err := kafkaclient.Reach(ctx, cl, o.conf.timeout); err != nil {
 		cl.Close()
 		return fmt.Errorf("kafka: no seed broker of %v answered%s: %w", o.conf.seeds, o.conf.security.AuthHint(), err)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.cl != nil {
+		cl.Close()
+		return nil
 	}
 	o.cl = cl
 	o.log.Infof("kafka: producing to %v", o.conf.seeds)
