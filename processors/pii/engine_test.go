@@ -3,7 +3,9 @@ package pii
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -230,4 +232,33 @@ func TestNewEngineNeedsAKeyToHash(t *testing.T) {
 	require.NoError(t, err, "no hash, no key")
 	assert.Equal(t, `{"first_name":"A***","email":"***@example.org","date_of_birth":"1815-01-01"}`,
 		string(mustApply(t, e, `{"first_name":"Ada","email":"ada@example.org","phone":"1","date_of_birth":"1815-12-10"}`)))
+}
+
+// Benthos runs a processor on several pipeline threads: one engine, many goroutines, each
+// row gets its own hash (the pooled HMAC state must not leak between calls).
+func TestApplyConcurrent(t *testing.T) {
+	e := engine(t, "customers", customerPolicies)
+	values := []string{"ada@example.org", "é", "5551234", "+44 20 7946 0958"}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 2000; i++ {
+				v := values[(g+i)%len(values)]
+				out, err := e.Apply([]byte(`{"email":"` + v + `","_before":{"phone":"` + v + `"}}`))
+				want := `{"email":"` + openssl[v] + `","_before":{"phone":"` + openssl[v] + `"}}`
+				if err != nil || string(out) != want {
+					errs <- fmt.Sprintf("goroutine %d row %d: %s, %v; want %s", g, i, out, err, want)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
+	}
 }

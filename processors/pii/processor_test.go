@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,7 +91,15 @@ type msgOut struct {
 type run struct {
 	out     []msgOut
 	metrics *metricsSink
-	logs    *bytes.Buffer
+	logMu   sync.Mutex
+	logBuf  bytes.Buffer
+}
+
+// logs returns the log lines so far; a stream that failed to start may still be logging.
+func (r *run) logs() string {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	return r.logBuf.String()
 }
 
 // runStream feeds messages through a real Benthos stream with the given processors (a YAML
@@ -100,12 +110,11 @@ func runStream(t *testing.T, processors string, in []msgIn) (*run, error) {
 	t.Helper()
 	require.NotEmpty(t, in)
 	env := service.NewEnvironment()
-	r := &run{metrics: &metricsSink{m: map[string]int64{}}, logs: &bytes.Buffer{}}
+	r := &run{metrics: &metricsSink{m: map[string]int64{}}}
 	require.NoError(t, env.RegisterMetricsExporter("sink", service.NewConfigSpec(),
 		func(*service.ParsedConfig, *service.Logger) (service.MetricsExporter, error) { return r.metrics, nil }))
 	sb := env.NewStreamBuilder()
-	var logMu sync.Mutex
-	sb.SetLogger(slog.New(slog.NewTextHandler(&lockedWriter{mu: &logMu, w: r.logs}, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	sb.SetLogger(slog.New(slog.NewTextHandler(&lockedWriter{mu: &r.logMu, w: &r.logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	require.NoError(t, sb.SetMetricsYAML("sink: {}"))
 	produce, err := sb.AddProducerFunc()
 	require.NoError(t, err)
@@ -235,7 +244,7 @@ func TestStreamProtectsEveryRowKind(t *testing.T) {
 	assert.Equal(t, "type_mismatch", broken.meta["debezium_error_reason"])
 	assert.NotContains(t, broken.meta, MetaErrorReason)
 
-	assert.Contains(t, r.logs.String(), "pii: table customers: date_of_birth=year, email=hash, phone=hash; personal data kept in clear by configuration: first_name (name), last_name (name)")
+	assert.Contains(t, r.logs(), "pii: table customers: date_of_birth=year, email=hash, phone=hash; personal data kept in clear by configuration: first_name (name), last_name (name)")
 	for _, reason := range Reasons {
 		n, ok := r.metrics.value("pii_errors_total", string(reason))
 		assert.True(t, ok, "pii_errors_total{reason=%s} exists from start", reason)
@@ -326,7 +335,7 @@ func TestStreamNeverRevealsTheKey(t *testing.T) {
 				seen.WriteString(k + v)
 			}
 		}
-		seen.WriteString(r.logs.String())
+		seen.WriteString(r.logs())
 		seen.WriteString(r.metrics.dump())
 	}
 	r, err := runStream(t, customersPipeline, []msgIn{{customerEvent("c", "null", ada, 4), nil}})
@@ -395,4 +404,25 @@ func TestLintRule(t *testing.T) {
 	assert.Contains(t, got, `columns.email: policy "hsh" is not one of keep, hash, mask, drop, year`)
 	assert.Contains(t, got, `columns.phone: policy "Keep"`)
 	assert.NotEmpty(t, lint("pii:\n  columns: {}\n"), "schema_file is required")
+}
+
+// The lint rule is parsed in this package's init, which may run before the pure plugin
+// methods register (it did in the binary: "unrecognised method 'concat'"); it may only use
+// methods of the Bloblang core (internal/bloblang/query).
+func TestLintRuleUsesCoreMethodsOnly(t *testing.T) {
+	core := map[string]bool{"type": true, "key_values": true, "filter": true, "contains": true, "map_each": true, "format": true, "string": true, "or": true, "append": true}
+	for _, m := range regexp.MustCompile(`\.([a-z_]+)\(`).FindAllStringSubmatch(lintRuleText(t), -1) {
+		assert.True(t, core[m[1]], "method %s is not a core Bloblang method", m[1])
+	}
+}
+
+// lintRuleText reads the rule back from the source, as it is passed to LintRule.
+func lintRuleText(t *testing.T) string {
+	b, err := os.ReadFile("processor.go")
+	require.NoError(t, err)
+	s := string(b)
+	i := strings.Index(s, "LintRule(`")
+	require.GreaterOrEqual(t, i, 0)
+	j := strings.Index(s[i+10:], "`")
+	return s[i+10 : i+10+j]
 }
