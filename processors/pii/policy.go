@@ -124,7 +124,7 @@ func NewPlan(t *schemas.Table, policies map[string]string) (*Plan, error) {
 	return p, nil
 }
 
-// Rules returns the columns whose values change, with their policies, in column name order.
+// Rules returns the columns whose values change (the contract's spelling) and their policies.
 func (p *Plan) Rules() map[string]Policy {
 	out := make(map[string]Policy, len(p.rules))
 	for _, r := range p.rules {

@@ -86,7 +86,8 @@ policy**. There is no implicit `+"`keep`"+`: a bank wants to be told when a cont
 personal data, not find it in the lakehouse later. Keeping a pii column in clear is a decision
 written in the config (`+"`first_name: keep`"+`), and the processor lists those columns in its
 start-up log. Columns unknown to the contract (added upstream, see the delta_lake output's
-schema evolution) are not covered: add them to the contract.
+schema evolution) and the unwrap's `+"`add_fields`"+` copies (`+"`__source_query`"+` holds the SQL text, values
+included) are not covered: add such columns to the contract, and do not copy the query.
 
 ### Rows it does not touch, and errors
 
@@ -167,12 +168,6 @@ type processor struct {
 }
 
 func newProcessor(conf *service.ParsedConfig, res *service.Resources) (service.Processor, error) {
-	return newProcessorWith(conf, res, OSKeySource)
-}
-
-// newProcessorWith builds the processor with a key loader, so that tests can count that
-// the key is read only when needed.
-func newProcessorWith(conf *service.ParsedConfig, res *service.Resources, loadKey func(KeySource) ([]byte, error)) (service.Processor, error) {
 	file, err := conf.FieldString(fSchemaFile)
 	if err != nil {
 		return nil, err
@@ -204,7 +199,7 @@ func newProcessorWith(conf *service.ParsedConfig, res *service.Resources, loadKe
 	// A configured key is checked even when no column is hashed yet: a pipeline that names a
 	// key it cannot read is misconfigured, and would fail the day a hash policy is added.
 	if plan.NeedsKey() || src.Env != "" || src.File != "" {
-		if key, err = loadKey(src); err != nil {
+		if key, err = OSKeySource(src); err != nil {
 			return nil, err
 		}
 	}

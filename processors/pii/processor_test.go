@@ -309,6 +309,16 @@ func TestStreamMissingKeyIsAStartupError(t *testing.T) {
 	assert.Contains(t, err.Error(), "shorter than 32 bytes")
 	assert.NotContains(t, err.Error(), "too-short-to-be-a-key")
 
+	// A key that is configured must be readable even when no column is hashed yet.
+	_, err = runStream(t, `
+- pii:
+    schema_file: transactions
+    key_env: LEDGERFLOW_PII_KEY_THAT_IS_NOT_SET
+    columns: { ip_address: mask, device_id: drop }
+`, one)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "LEDGERFLOW_PII_KEY_THAT_IS_NOT_SET is not set")
+
 	// Policies are checked against the contract at start too.
 	_, err = runStream(t, `
 - pii:
