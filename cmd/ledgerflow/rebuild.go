@@ -58,7 +58,8 @@ truncates, for which bronze keeps no row).
 Exit code: 0 when the tables are equal, 1 when they differ, 2 on an error.
 
 Example:
-  ledgerflow rebuild -c pipelines/customers-nophone.yaml --into /tmp/customers-try`,
+  cp pipelines/customers.yaml /tmp/customers-nophone.yaml    # and edit the copy
+  ledgerflow rebuild -c /tmp/customers-nophone.yaml --into /tmp/customers-try`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Required: true, Usage: "the pipeline file holding the silver output"},
 			&cli.StringFlag{Name: "into", Required: true, Usage: "directory of the rebuilt table (must not exist or be empty)"},

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -14,20 +14,20 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ledgerflow/ledgerflow/delta"
-	"github.com/ledgerflow/ledgerflow/delta/schema"
+	"github.com/ledgerflow/ledgerflow/internal/tableview"
 )
 
 // tableCommand lets a user look at a Delta table without Spark: its state, its history and
 // its rows, at the latest version or any earlier one.
 func tableCommand() *cli.Command {
-	versionFlag := &cli.Int64Flag{Name: "version", Value: -1, Usage: "read the table as of this version (default: latest)"}
+	versionFlag := &cli.Int64Flag{Name: "version", Value: -1, DefaultText: "latest", Usage: "read the table as of this version"}
 	return &cli.Command{
 		Name:  "table",
 		Usage: "Inspect a Delta table: describe, history, show",
 		Subcommands: []*cli.Command{
 			{
 				Name:      "describe",
-				Usage:     "Version, protocol, schema, partitions, files, rows and txn versions of a table",
+				Usage:     "Version, protocol, schema, partitions, files, rows (current and historical for SCD type 2) and txn versions of a table",
 				ArgsUsage: "PATH",
 				Flags:     []cli.Flag{versionFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 				Action: func(c *cli.Context) error {
@@ -35,7 +35,7 @@ func tableCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return describe(c.App.Writer, snap, c.Bool("json"))
+					return describe(c.Context, c.App.Writer, snap, c.Bool("json"))
 				},
 			},
 			{
@@ -57,18 +57,38 @@ func tableCommand() *cli.Command {
 			},
 			{
 				Name:      "show",
-				Usage:     "Rows of the table",
+				Usage:     "Rows of the table, optionally only some columns and the rows matching a condition",
 				ArgsUsage: "PATH",
+				Description: `
+Prints the rows of the table (in file order), as a table or as JSON lines:
+
+  ledgerflow table show ./lakehouse/silver/transactions
+  ledgerflow table show ./lakehouse/silver/transactions --columns transaction_id,amount,status --where 'amount > 1000 && status == "pending"'
+  ledgerflow table show ./lakehouse/silver/customers --where '__end_at == nil' --limit 0 --format json
+
+--where is an expr-lang condition (https://expr-lang.org/docs/language-definition) over the
+row's columns by name. Decimals compare exactly with numbers (amount >= 100.10), timestamps
+with RFC 3339 or YYYY-MM-DD strings (_ingested_at > "2026-03-01"), dates are YYYY-MM-DD
+text; a NULL column compares false, except col == nil.
+
+In the table view a value wider than --max-width characters is cut and ends with …; JSON
+lines always hold the whole value.`[1:],
 				Flags: []cli.Flag{versionFlag,
+					&cli.StringFlag{Name: "columns", Usage: "only these columns, in this order: a,b,c"},
+					&cli.StringFlag{Name: "where", Usage: "only the rows for which this expr-lang condition is true"},
 					&cli.IntFlag{Name: "limit", Value: 20, Usage: "at most this many rows (0: all)"},
-					&cli.StringFlag{Name: "format", Value: "table", Usage: "table | json (one object per line)"},
+					&cli.IntFlag{Name: "max-width", Value: 40, Usage: "table view: cut values wider than this many characters (0: never)"},
+					&cli.StringFlag{Name: "format", Value: "table", Usage: "table, or json (one object per line)"},
 				},
 				Action: func(c *cli.Context) error {
 					snap, err := openSnapshot(c)
 					if err != nil {
 						return err
 					}
-					return show(c.Context, c.App.Writer, snap, c.Int("limit"), c.String("format"))
+					return show(c.Context, c.App.Writer, snap, showOptions{
+						columns: c.String("columns"), where: c.String("where"), limit: c.Int("limit"),
+						maxWidth: c.Int("max-width"), format: c.String("format"),
+					})
 				},
 			},
 		},
@@ -111,10 +131,14 @@ type tableDescription struct {
 	Bytes            int64             `json:"bytes"`
 	Rows             int64             `json:"rows"`
 	RowsExact        bool              `json:"rowsExact"`
-	Txns             map[string]int64  `json:"txns"`
+	// CurrentRows and HistoricalRows are set for an SCD type 2 table (columns __start_at and
+	// __end_at): rows with a null __end_at, and the closed versions.
+	CurrentRows    *int64           `json:"currentRows,omitempty"`
+	HistoricalRows *int64           `json:"historicalRows,omitempty"`
+	Txns           map[string]int64 `json:"txns"`
 }
 
-func describe(w io.Writer, snap *delta.Snapshot, asJSON bool) error {
+func describe(ctx context.Context, w io.Writer, snap *delta.Snapshot, asJSON bool) error {
 	st, err := snap.Schema()
 	if err != nil {
 		return err
@@ -138,6 +162,16 @@ func describe(w io.Writer, snap *delta.Snapshot, asJSON bool) error {
 			d.RowsExact = false
 		}
 	}
+	cur, hist, scd2, err := tableview.SCD2Counts(ctx, snap)
+	if err != nil {
+		return err
+	}
+	if scd2 {
+		d.CurrentRows, d.HistoricalRows = &cur, &hist
+		if !d.RowsExact {
+			d.Rows, d.RowsExact = cur+hist, true
+		}
+	}
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -153,6 +187,9 @@ func describe(w io.Writer, snap *delta.Snapshot, asJSON bool) error {
 	rows := fmt.Sprint(d.Rows)
 	if !d.RowsExact {
 		rows += " (some files have no statistics)"
+	}
+	if scd2 {
+		rows += fmt.Sprintf(" (SCD type 2: %d current, %d historical)", cur, hist)
 	}
 	fmt.Fprintf(w, "files       %d (%d bytes)\nrows        %s\n", d.Files, d.Bytes, rows)
 	fmt.Fprintf(w, "partitions  %s\n", strings.Join(d.PartitionColumns, ", "))
@@ -194,19 +231,51 @@ func printHistory(w io.Writer, hist []delta.HistoryEntry) error {
 	return tw.Flush()
 }
 
-func show(ctx context.Context, w io.Writer, snap *delta.Snapshot, limit int, format string) error {
+type showOptions struct {
+	columns, where, format string
+	limit, maxWidth        int
+}
+
+// show prints the rows that match, up to the limit. It reads files one at a time and stops
+// at the first row past the limit, so a limited look at a large table reads little of it.
+func show(ctx context.Context, w io.Writer, snap *delta.Snapshot, o showOptions) error {
 	st, err := snap.Schema()
 	if err != nil {
 		return err
 	}
-	if format != "table" && format != "json" {
-		return fmt.Errorf("--format %q: expected table or json", format)
+	if o.format != "table" && o.format != "json" {
+		return fmt.Errorf("--format %q: expected table or json", o.format)
+	}
+	names := make([]string, len(st.Fields))
+	for i, f := range st.Fields {
+		names[i] = f.Name
+	}
+	cols, err := tableview.Columns(names, o.columns)
+	if err != nil {
+		return err
+	}
+	var filter *tableview.Filter
+	if o.where != "" {
+		if filter, err = tableview.Compile(o.where, st.Fields); err != nil {
+			return err
+		}
 	}
 	var rows [][]any
-	stop := fmt.Errorf("limit reached")
+	more := false
+	stop := errors.New("limit reached")
 	err = snap.Scan(ctx, func(_ *delta.Add, batch [][]any) error {
 		for _, r := range batch {
-			if limit > 0 && len(rows) >= limit {
+			if filter != nil {
+				ok, err := filter.Match(r)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+			}
+			if o.limit > 0 && len(rows) >= o.limit {
+				more = true
 				return stop
 			}
 			rows = append(rows, r)
@@ -216,12 +285,12 @@ func show(ctx context.Context, w io.Writer, snap *delta.Snapshot, limit int, for
 	if err != nil && err != stop {
 		return err
 	}
-	if format == "json" {
+	if o.format == "json" {
 		enc := json.NewEncoder(w)
 		for _, r := range rows {
-			obj := make(map[string]any, len(r))
-			for i, f := range st.Fields {
-				obj[f.Name] = jsonValue(r[i])
+			obj := make(map[string]any, len(cols))
+			for _, i := range cols {
+				obj[names[i]] = jsonValue(r[i])
 			}
 			if err := enc.Encode(obj); err != nil {
 				return err
@@ -230,66 +299,41 @@ func show(ctx context.Context, w io.Writer, snap *delta.Snapshot, limit int, for
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	names := make([]string, len(st.Fields))
-	for i, f := range st.Fields {
-		names[i] = f.Name
+	header := make([]string, len(cols))
+	for j, i := range cols {
+		header[j] = names[i]
 	}
-	fmt.Fprintln(tw, strings.Join(names, "\t"))
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	cut := false
 	for _, r := range rows {
-		cells := make([]string, len(r))
-		for i, v := range r {
-			cells[i] = render(v)
+		cells := make([]string, len(cols))
+		for j, i := range cols {
+			full := render(r[i])
+			cells[j] = tableview.Truncate(full, o.maxWidth)
+			cut = cut || cells[j] != full
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "(%d rows shown, table version %d)\n", len(rows), snap.Version())
+	// One footer for the whole listing, saying which defaults shaped it.
+	notes := []string{fmt.Sprintf("%d rows shown, table version %d", len(rows), snap.Version())}
+	if more {
+		notes = append(notes, fmt.Sprintf("more rows match: --limit %d, 0 shows all", o.limit))
+	}
+	if cut {
+		notes = append(notes, fmt.Sprintf("values wider than %d characters cut at %s: --max-width 0 or --format json shows them whole", o.maxWidth, tableview.Ellipsis))
+	}
+	fmt.Fprintf(w, "(%s)\n", strings.Join(notes, "; "))
 	return nil
 }
 
-// render prints a cell exactly: decimals at their scale, timestamps in UTC to the microsecond.
-func render(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case string:
-		return strings.NewReplacer("\t", `\t`, "\n", `\n`).Replace(x)
-	default:
-		b, _ := json.Marshal(jsonValue(v))
-		return strings.Trim(string(b), `"`)
-	}
-}
+// render prints a cell exactly (see tableview.Text).
+func render(v any) string { return tableview.Text(v) }
 
-// jsonValue turns a cell into a JSON-friendly value without losing precision: decimals and
-// 64-bit integers as strings would be safer for JavaScript, but the decimal keeps its exact
-// text and integers stay integers, which every JSON reader in Go, Python and Java handles.
-func jsonValue(v any) any {
-	switch x := v.(type) {
-	case schema.Decimal:
-		return json.Number(x.String())
-	case schema.Date:
-		return x.String()
-	case time.Time:
-		return x.UTC().Format("2006-01-02T15:04:05.000000Z")
-	case []byte:
-		return base64.StdEncoding.EncodeToString(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = jsonValue(e)
-		}
-		return out
-	case []schema.MapEntry:
-		out := make([][2]any, len(x))
-		for i, e := range x {
-			out[i] = [2]any{jsonValue(e.Key), jsonValue(e.Value)}
-		}
-		return out
-	}
-	return v
-}
+// jsonValue turns a cell into a JSON value without losing precision (see tableview.JSONValue).
+func jsonValue(v any) any { return tableview.JSONValue(v) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -84,7 +84,10 @@ func rewriteLintArgs(args []string, at int) []string {
 var lintValueFlags = map[string]bool{"-r": true, "--resources": true, "-e": true, "--env-file": true, "-t": true, "--templates": true, "-s": true, "--set": true}
 
 // tableValueFlags are the flags of `ledgerflow table` subcommands that take a value.
-var tableValueFlags = map[string]bool{"--limit": true, "-limit": true, "--version": true, "-version": true, "--format": true, "-format": true}
+var tableValueFlags = map[string]bool{
+	"--limit": true, "-limit": true, "--version": true, "-version": true, "--format": true, "-format": true,
+	"--columns": true, "-columns": true, "--where": true, "-where": true, "--max-width": true, "-max-width": true,
+}
 
 // rewriteTableArgs moves the flags of `ledgerflow table <sub> ...` before the table path, so
 // that `table show PATH --limit 10` works as users type it: the CLI library stops reading

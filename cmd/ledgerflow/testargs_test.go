@@ -13,6 +13,10 @@ func TestRewriteTableArgs(t *testing.T) {
 		"bool flag":        {{"lf", "table", "describe", "t/x", "--json"}, {"lf", "table", "describe", "--json", "t/x"}},
 		"already ordered":  {{"lf", "table", "show", "--limit", "5", "t/x"}, {"lf", "table", "show", "--limit", "5", "t/x"}},
 		"other command":    {{"lf", "-c", "x.yaml"}, {"lf", "-c", "x.yaml"}},
+		// The values of --where and --columns go with their flags, even one that starts with
+		// a dash or has spaces.
+		"where and columns": {{"lf", "table", "show", "t/x", "--where", "-amount > 5 && x", "--columns", "a,b", "--max-width", "0"},
+			{"lf", "table", "show", "--where", "-amount > 5 && x", "--columns", "a,b", "--max-width", "0", "t/x"}},
 	}
 	for name, c := range cases {
 		if got := rewriteTableArgs(c[0]); !reflect.DeepEqual(got, c[1]) {

@@ -21,24 +21,26 @@ func testCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "test",
 		Usage: "Run table-state scenarios (*_scenarios.yaml) and the unit tests of configs",
-		Description: `
+		Description: (`
 Runs every table-state scenario file (NAME_scenarios.yaml, beside the pipeline NAME.yaml) the
 arguments select: Debezium events go through the pipeline's real processors and delta_lake
 output into a temporary table, whose rows are compared with the scenario's expectations. Then
-runs the Benthos unit tests (the tests: section of each config). Exits 1 if any fails.
+runs the unit tests of the configs' processors (the tests: section of each config). Exits 1
+if any fails.
 
   ledgerflow test ./pipelines
   ledgerflow test ./pipelines/transactions_scenarios.yaml
   ledgerflow test ./pipelines/transactions.yaml
 
-Scenario format: docs/scenarios.md`[1:],
+Scenario format: docs/scenarios.md
+Unit test format: ` + upstreamDocs + `/configuration/unit_testing`)[1:],
 		// Benthos' test flags (--log, -r, -e, ...) are passed on untouched.
 		SkipFlagParsing: true,
 		Action: func(c *cli.Context) error {
 			args := c.Args().Slice()
 			ok := true
 			if wantsHelp(args) {
-				fmt.Fprintf(os.Stdout, "%s\n\nThe options below are those of the Benthos unit test runner, passed on to it.\n\n", c.Command.Description)
+				fmt.Fprintf(os.Stdout, "%s\n\nThe options below are those of the unit test runner, passed on to it.\n\n", c.Command.Description)
 			} else {
 				files, err := scenario.Find(args)
 				if err != nil {
@@ -55,12 +57,8 @@ Scenario format: docs/scenarios.md`[1:],
 					fmt.Fprintln(os.Stdout)
 				}
 			}
-			code, err := service.RunCLIToCode(c.Context,
-				service.CLIOptSetArgs(append([]string{"ledgerflow", "test"}, args...)...),
-				service.CLIOptSetBinaryName("ledgerflow"),
-				service.CLIOptSetProductName("LedgerFlow"),
-				service.CLIOptSetDocumentationURL("https://github.com/ledgerflow/ledgerflow/tree/main/docs"),
-			)
+			code, err := service.RunCLIToCode(c.Context, append(coreOptions(readStamp()),
+				service.CLIOptSetArgs(append([]string{"ledgerflow", "test"}, args...)...))...)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 			}
