@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,6 +96,11 @@ func newOutput(conf *service.ParsedConfig, mgr *service.Resources) (*output, err
 	tinyBool, err := conf.FieldBool(fieldTinyint1AsBool)
 	if err != nil {
 		return nil, err
+	}
+	if o.mode != "merge" {
+		if set := mergeOnlyFieldsSet(conf); len(set) > 0 {
+			return nil, fmt.Errorf("delta_lake: mode append does not use the merge-only field(s) %s: remove them, or set mode: merge", strings.Join(set, ", "))
+		}
 	}
 	var mopts *mergeOptions
 	if o.mode == "merge" {
