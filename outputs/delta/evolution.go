@@ -88,7 +88,7 @@ func (o *output) evolve(ctx context.Context, batch service.MessageBatch) (*layou
 				continue
 			}
 			if o.evolution == evolveException {
-				return nil, fmt.Errorf("delta_lake %s: schema_evolution is exception and the events carry a new column %q (offset %s of %s/%s)", o.path, name, metaString(m, "kafka_offset"), metaString(m, "kafka_topic"), metaString(m, "kafka_partition"))
+				return nil, schemaChangeErr("delta_lake %s: schema_evolution is exception and the events carry a new column %q (offset %s of %s/%s); the pipeline stops here until the source or schema_evolution is changed", o.path, name, metaString(m, "kafka_offset"), metaString(m, "kafka_topic"), metaString(m, "kafka_partition"))
 			}
 			t, err := newColumnType(name, hints[name], m)
 			if err != nil {
@@ -121,7 +121,7 @@ func (o *output) addColumns(ctx context.Context, fields []schema.StructField) (*
 		for _, f := range fields {
 			if i := ts.Index(f.Name); i >= 0 {
 				if ts.Fields[i].Name != f.Name && o.evolution == evolveApply {
-					return nil, fmt.Errorf("delta_lake %s: new column %q clashes with existing column %q (Delta column names are case-insensitive)", o.path, f.Name, ts.Fields[i].Name)
+					return nil, schemaChangeErr("delta_lake %s: new column %q clashes with existing column %q (Delta column names are case-insensitive); the pipeline stops here until the source or schema_evolution is changed", o.path, f.Name, ts.Fields[i].Name)
 				}
 				continue // added meanwhile (another batch or writer)
 			}

@@ -2,9 +2,11 @@ package delta
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -107,5 +109,52 @@ func TestSchemaEvolutionModes(t *testing.T) {
 	dl := tableRows(t, h.path()+"_dead_letters")
 	if len(dl) != 1 || !strings.Contains(fmt.Sprint(dl[0][4]), "column fee") {
 		t.Fatalf("dead letters: %v", dl)
+	}
+}
+
+// invalidColumnBatch is a batch whose middle event the unwrap refused for a column name Delta
+// cannot store without column mapping.
+func invalidColumnBatch() service.MessageBatch {
+	bad := msg(`{"before":null,"after":{"transaction_id":2,"risk note":"x"},"op":"c"}`, 0, 1, 0)
+	bad.SetError(errors.New(`debezium_unwrap: column "risk note": the name has a character Delta cannot store without column mapping (' ')`))
+	bad.MetaSetMut("debezium_error_reason", "invalid_column_name")
+	return service.MessageBatch{msg(txEvent(1, "1.00"), 0, 0, -1), bad, msg(txEvent(3, "3.00"), 0, 2, 1)}
+}
+
+// In mode exception, a column Delta cannot store stops the pipeline at that event: nothing of
+// the batch is written, the partition does not move, and nothing is dead-lettered.
+func TestExceptionModeStopsOnAnInvalidColumnName(t *testing.T) {
+	for _, mode := range []string{"", "mode: merge\n"} {
+		dir := t.TempDir()
+		o := newTestOutput(t, dir, mode+"schema_evolution: exception")
+		err := o.WriteBatch(context.Background(), invalidColumnBatch())
+		var se *SchemaChangeError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), "offset 1 of bank_server.bank.transactions/0") || !strings.Contains(err.Error(), "risk note") {
+			t.Fatalf("%q: want a SchemaChangeError naming the event and the column, got %v", mode, err)
+		}
+		if rows := tableRows(t, filepath.Join(dir, "bronze")); len(rows) != 0 {
+			t.Fatalf("%q: %d rows written", mode, len(rows))
+		}
+		if dl := tableRows(t, filepath.Join(dir, "bronze_dead_letters")); len(dl) != 0 {
+			t.Fatalf("%q: %d dead letters", mode, len(dl))
+		}
+	}
+}
+
+// In the other modes the same event is an ordinary dead letter and the rest lands.
+func TestInvalidColumnNameIsADeadLetterOutsideExceptionMode(t *testing.T) {
+	for _, evo := range []string{"evolve", "try_evolve", "lenient", "ignore"} {
+		dir := t.TempDir()
+		o := newTestOutput(t, dir, "schema_evolution: "+evo)
+		if err := o.WriteBatch(context.Background(), invalidColumnBatch()); err != nil {
+			t.Fatalf("%s: %v", evo, err)
+		}
+		dl := namedRows(t, filepath.Join(dir, "bronze_dead_letters"))
+		if r := dl[1]; len(dl) != 1 || r["stage"] != "processing" || r["reason_code"] != "invalid_column_name" {
+			t.Fatalf("%s: dead letters %v", evo, dl)
+		}
+		if got := offsetsOf(t, filepath.Join(dir, "bronze")); fmt.Sprint(got) != "[0 2]" {
+			t.Fatalf("%s: offsets %v", evo, got)
+		}
 	}
 }

@@ -35,6 +35,7 @@ type merger struct {
 	opts      *mergeOptions
 	deletes   *rowRule
 	truncates *rowRule
+	tablePath string // for errors that name the table
 
 	// Positions in the table schema, set by adoptSchema.
 	keyIdx                          []int

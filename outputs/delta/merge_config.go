@@ -1,7 +1,9 @@
 package delta
 
 import (
+	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
@@ -123,4 +125,80 @@ func parseMergeOptions(conf *service.ParsedConfig) (*mergeOptions, error) {
 		return nil, fmt.Errorf("delta_lake: %s must be at least 1, got %d", fieldTargetFileRows, m.targetFileRows)
 	}
 	return m, nil
+}
+
+// mergeOnlyDefaults are the fields only mode merge reads, with their defaults (nil: an
+// optional list). In mode append a field set to anything else is a mistake the user should
+// hear about: it would be ignored.
+var mergeOnlyDefaults = map[string]any{
+	fieldKey:               nil,
+	fieldSequenceBy:        colSourcePos,
+	fieldApplyAsDeletes:    `_op == "d"`,
+	fieldApplyAsTruncates:  `_op == "t"`,
+	fieldIgnoreNullUpdates: false,
+	fieldColumns:           nil,
+	fieldExceptColumns:     nil,
+	fieldTombstoneRetain:   "168h",
+	fieldSCDType:           1,
+	fieldTargetFileRows:    20000,
+}
+
+// mergeOnlyFieldsSet names, sorted, the merge-only fields of conf that differ from their
+// defaults. (A parsed config holds every default, so presence alone says nothing.)
+func mergeOnlyFieldsSet(conf *service.ParsedConfig) []string {
+	var set []string
+	for name, def := range mergeOnlyDefaults {
+		if !conf.Contains(name) {
+			continue
+		}
+		changed := false
+		switch d := def.(type) {
+		case nil:
+			l, err := conf.FieldStringList(name)
+			changed = err != nil || len(l) > 0
+		case string:
+			if name == fieldTombstoneRetain {
+				v, err := conf.FieldDuration(name)
+				want, _ := time.ParseDuration(d)
+				changed = err != nil || v != want
+			} else {
+				v, err := conf.FieldString(name)
+				changed = err != nil || v != d
+			}
+		case bool:
+			v, err := conf.FieldBool(name)
+			changed = err != nil || v != d
+		case int:
+			v, err := conf.FieldInt(name)
+			changed = err != nil || v != d
+		}
+		if changed {
+			set = append(set, name)
+		}
+	}
+	sort.Strings(set)
+	return set
+}
+
+// mergeOnlyLint is the ConfigSpec lint rule with the same verdict as mergeOnlyFieldsSet, so
+// that `ledgerflow lint` reports it before anything runs.
+func mergeOnlyLint() string {
+	defaults := map[string]any{}
+	for k, v := range mergeOnlyDefaults {
+		if v == nil {
+			v = []any{}
+		}
+		defaults[k] = v
+	}
+	b, err := json.Marshal(defaults)
+	if err != nil {
+		panic(err)
+	}
+	return `let defaults = ` + string(b) + `
+let set = if this.mode.or("append") == "append" {
+  $defaults.keys().filter(k -> this.get(k) != null && this.get(k) != $defaults.get(k) && this.get(k).string() != $defaults.get(k).string()).sort()
+} else { [] }
+root = if $set.length() > 0 {
+  [ "mode append does not use the merge-only field(s) %s: they would be ignored; remove them, or set mode: merge".format($set.join(", ")) ]
+}`
 }

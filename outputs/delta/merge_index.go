@@ -91,18 +91,18 @@ func (m *merger) buildIndex(ctx context.Context, snap *delta.Snapshot) error {
 	parallel(len(files), func(n int) { read[n], errs[n] = snap.ReadFileColumns(ctx, files[n], cols) })
 	for n, a := range files {
 		if errs[n] != nil {
-			return fmt.Errorf("indexing keys: %w", errs[n])
+			return fileErr(m.tablePath, a.Path, fmt.Errorf("indexing keys: %w", errs[n]))
 		}
 		id := ix.addFile(a)
 		for _, r := range read[n] {
 			key, err := encodeKey(r, keyIdx)
 			if err != nil {
-				return fmt.Errorf("indexing keys: file %s: %w", a.Path, err)
+				return fileErr(m.tablePath, a.Path, fmt.Errorf("indexing keys: %w", err))
 			}
 			op, _ := r[nk+1].(string)
 			order, err := orderOf(r[nk], op)
 			if err != nil {
-				return fmt.Errorf("indexing keys: file %s: %s: %w", a.Path, m.opts.sequenceBy, err)
+				return fileErr(m.tablePath, a.Path, fmt.Errorf("indexing keys: %s: %w", m.opts.sequenceBy, err))
 			}
 			ix.note(key, id, order)
 		}

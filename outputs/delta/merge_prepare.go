@@ -13,7 +13,7 @@ func (o *output) prepareChange(l *layout, row []any) (bool, error) {
 	op, _ := row[l.byName[colOp]].(string)
 	del, err := o.merge.deletes.match(row, op)
 	if err != nil {
-		return false, fmt.Errorf("%s: %w", fieldApplyAsDeletes, err)
+		return false, withCode(codeDeleteRuleFailed, fmt.Errorf("%s: %w", fieldApplyAsDeletes, err))
 	}
 	for i, f := range l.schema.Fields {
 		if row[i] != nil || f.Nullable {
@@ -28,7 +28,7 @@ func (o *output) prepareChange(l *layout, row []any) (bool, error) {
 		if op == "u" && o.merge.opts.ignoreNullUpdates && !o.isKeyColumn(f.Name) {
 			continue // a partial update: the stored row fills it (checked again after the merge)
 		}
-		return false, &FieldError{Column: f.Name, Value: "null", Expected: "a value (the column is NOT NULL)"}
+		return false, notNullErr(f.Name, "a value (the column is NOT NULL)")
 	}
 	return del, nil
 }
@@ -45,21 +45,21 @@ func (o *output) isKeyColumn(name string) bool {
 // prepareTruncate turns a Debezium truncate (kept by debezium_unwrap with its position in
 // metadata) into a change, when apply_as_truncates says so. A truncate that cannot be ordered
 // is a dead letter: applying it at the wrong place would lose or keep the wrong rows.
-func (o *output) prepareTruncate(l *layout, m *service.Message, raw []byte, pos position) prepared {
+func (o *output) prepareTruncate(l *layout, m *service.Message, pos position) prepared {
 	row := make([]any, len(l.schema.Fields))
 	row[l.schema.Index(colOp)] = "t"
-	p := prepared{raw: raw}
+	p := prepared{msg: m}
 	ok, err := o.merge.truncates.match(row, "t")
 	if err != nil || !ok {
 		if err != nil {
-			p.dead = &deadLetter{pos: pos, stage: "merge", reason: err.Error(), raw: raw}
+			p.dead = newDeadLetter(m, pos, stageMerge, codeTruncateRuleFailed, fmt.Sprintf("%s: %v", fieldApplyAsTruncates, err))
 		}
 		return p
 	}
 	sp, _ := m.MetaGet("debezium_source_pos")
 	if sp == "" || o.merge.opts.sequenceBy != colSourcePos {
-		p.dead = &deadLetter{pos: pos, stage: "merge", raw: raw,
-			reason: fmt.Sprintf("truncate: cannot order it: metadata debezium_source_pos is %q and sequence_by is %q; expected a position and sequence_by %s", sp, o.merge.opts.sequenceBy, colSourcePos)}
+		p.dead = newDeadLetter(m, pos, stageMerge, codeUnorderedTruncate,
+			fmt.Sprintf("truncate: cannot order it: metadata debezium_source_pos is %q and sequence_by is %q; expected a position and sequence_by %s", sp, o.merge.opts.sequenceBy, colSourcePos))
 		return p
 	}
 	p.trunc, p.pos = true, sp
@@ -74,7 +74,7 @@ func (o *output) toChange(p prepared, pos position) (*change, error) {
 	if p.trunc {
 		order, err := orderOf(p.pos, "t")
 		if err != nil {
-			return nil, fmt.Errorf("truncate: %w", err)
+			return nil, withCode(codeUnorderedTruncate, fmt.Errorf("truncate: %w", err))
 		}
 		return &change{trunc: true, order: order, pos: pos, ts: p.ts}, nil
 	}
@@ -82,12 +82,12 @@ func (o *output) toChange(p prepared, pos position) (*change, error) {
 	m := o.merge
 	key, err := encodeKey(row, m.keyIdx)
 	if err != nil {
-		return nil, fmt.Errorf("key %v: %w", o.merge.opts.key, err)
+		return nil, withCode(codeInvalidKey, fmt.Errorf("key %v: %w", o.merge.opts.key, err))
 	}
 	op, _ := row[m.opIdx].(string)
 	order, err := orderOf(row[m.seqIdx], op)
 	if err != nil {
-		return nil, fmt.Errorf("column %s (sequence_by): %w", m.opts.sequenceBy, err)
+		return nil, withCode(codeInvalidSequence, fmt.Errorf("column %s (sequence_by): %w", m.opts.sequenceBy, err))
 	}
 	return &change{row: row, key: key, order: order, del: p.del, pos: pos, ts: m.changeTime(row)}, nil
 }

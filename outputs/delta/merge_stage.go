@@ -142,13 +142,13 @@ func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Tran
 		a := m.index.files[ids[n]]
 		rows, err := snap.ReadFileRows(ctx, a)
 		if err != nil {
-			errs[n] = fmt.Errorf("merge: reading %s: %w", a.Path, err)
+			errs[n] = fileErr(m.tablePath, a.Path, fmt.Errorf("merge: %w", err))
 			return
 		}
 		keys := make([]string, len(rows))
 		for i, r := range rows {
 			if keys[i], err = encodeKey(r, m.keyIdx); err != nil {
-				errs[n] = fmt.Errorf("merge: file %s: %w", a.Path, err)
+				errs[n] = fileErr(m.tablePath, a.Path, fmt.Errorf("merge: row %d: %w", i, err))
 				return
 			}
 		}
@@ -339,7 +339,7 @@ func (m *merger) writeGroup(ctx context.Context, tx *delta.Transaction, st *stag
 	}
 	adds, fileOf, err := tx.WriteRowsTracked(ctx, rows, wopts)
 	if err != nil {
-		return fmt.Errorf("merge: %w", err)
+		return writeErr(fmt.Errorf("merge: %w", err))
 	}
 	for j, f := range fileOf {
 		i := j

@@ -36,14 +36,14 @@ func outputSpec() *service.ConfigSpec {
 `+"`path`"+`, creating it from `+"`schema_file`"+` on first use. The table is standard Delta (protocol reader 1 / writer 2,
 Parquet data files) that Spark, delta-rs, DuckDB and Trino read.
 
-== Modes
+### Modes
 
 - `+"`append`"+`: the bronze change log. Every event becomes one row: the after image (the before image for
   deletes) with the metadata columns, `+"`_before`"+` (the before image of updates, as JSON) and `+"`_ingested_at`"+`,
   partitioned by `+"`_ingest_date`"+` unless `+"`partition_by`"+` says otherwise.
 - `+"`merge`"+`: current state by key (silver), a copy-on-write MERGE. See "Merge mode" below.
 
-== Merge mode
+### Merge mode
 
 Keeps one row per `+"`key`"+` (SCD type 1) or every version (type 2) equal to the source table as of the last
 applied change. A change is applied only if its `+"`sequence_by`"+` value (default `+"`_source_pos`"+`, the binlog
@@ -61,31 +61,79 @@ so a batch rewrites only the files that hold its keys; new keys go to new files.
 amplification. Silver tables are partitioned by the contract's `+"`partition`"+` column (`+"`event_date`"+` for
 transactions) unless `+"`partition_by`"+` says otherwise.
 
-== Delivery guarantees
+### Delivery guarantees
 
 Each commit carries, in the same atomic Delta commit as the data, one `+"`txn`"+` action per Kafka partition
 (appId `+"`<app_id>/<topic>/<partition>`"+`, version = the last offset committed). Records at or below a
 partition's committed version are skipped, so redeliveries after a crash or rebalance never duplicate rows.
 A record is written only after every earlier record of its partition is committed (the `+"`kafka`"+` input
-stamps each message with `+"`kafka_prev_offset`"+`); one that overtook a retried batch is held back (nacked) and
-retried, never written ahead. The output acknowledges a batch only after its commit, so the input commits
+stamps each message with `+"`kafka_prev_offset`"+`); one that overtook a retried batch is held back in the output
+(up to `+"`max_hold`"+` without progress, then nacked), never written ahead. The output acknowledges a batch only after its commit, so the input commits
 Kafka offsets only for records that are in the table. Concurrent writers to the same table are safe: commits
 use put-if-absent and Delta's conflict checks.
 
 Messages that are not rows (`+"`debezium_kind`"+` metadata other than `+"`row`"+`: tombstones, heartbeats, schema
 changes) advance the partition's version without writing a row.
 
-== Dead letters
+### Dead letters
 
 A message that an earlier processor marked as failed (for example `+"`debezium_unwrap`"+` on broken JSON), or whose
 values do not fit the table (a value too large for its decimal, a string for a number column, a missing NOT NULL
-column), is written to the dead-letter Delta table at `+"`dead_letter_path`"+` with the reason, the raw message and
-its Kafka coordinates. The rest of the batch lands; the metric `+"`delta_lake_dead_letters_total`"+` counts them.`).
+column), is written to the dead-letter Delta table at `+"`dead_letter_path`"+`. The rest of the batch lands; the metric
+`+"`delta_lake_dead_letters_total{stage,reason}`"+` counts them. A dead letter holds what a replay needs: `+"`raw`"+` is the
+exact Kafka record value (from the `+"`debezium_raw`"+` metadata that `+"`debezium_unwrap`"+` keeps when it replaces the
+body, else the body; valid UTF-8 goes to `+"`raw`"+`, anything else byte for byte to `+"`raw_bytes`"+`), `+"`_kafka_key`"+`
+(or `+"`_kafka_key_bytes`"+` when the key is not UTF-8), `+"`_kafka_topic`"+`, `+"`_kafka_partition`"+`, `+"`_kafka_offset`"+`,
+`+"`_kafka_timestamp`"+` and `+"`_kafka_headers`"+` (JSON text: an array of `+"`{\"key\": …, \"value\": …}`"+` in record order,
+repeats kept). `+"`stage`"+` says where it was refused, `+"`reason_code`"+` why (machine-readable, stable) and `+"`reason`"+` the
+message (the column, the value, what was expected). A dead-letter table written before these columns existed gets
+them added on start (old rows read null).
+
+Reason codes:
+
+`+reasonCodesDoc+`
+
+### Poison rows
+
+A batch that fails for a reason that retrying cannot cure is never retried forever. Errors are classified:
+storage I/O, a cancelled context and concurrent commits are transient and the batch is retried as it is; the
+Parquet writer refusing a value is not. Then the batch is bisected: each half is committed on its own, with its
+partitions' txn versions (exactly once holds), until the rows that fail alone are found. Each of them becomes a
+dead letter (stage `+"`write`"+`, code `+"`poison_row`"+`, with the writer's error) and is counted by
+`+"`ledgerflow_poison_rows_total`"+`; everything else lands.
+
+A data file already in the table that cannot be read (corrupt, truncated, missing) is not a row problem: the output
+reports it as `+"`data file <path> of the table cannot be read`"+`, counts it in
+`+"`delta_lake_blocked_total{reason=\"table_file_unreadable\"}`"+`, and retries the batch after a pause that grows from 1 s
+to 30 s (logged once per pause) until the file is restored or removed from the table. A schema change refused by
+`+"`schema_evolution: exception`"+` is paced the same way (`+"`reason=\"schema_exception\"`"+`).
+
+### Batching
+
+`+"`batching`"+` is Benthos' batch policy. A policy with a `+"`count`"+` (or `+"`byte_size`"+`, or `+"`check`"+`) and no `+"`period`"+`
+would hold a last partial batch forever (a finite input then never ends); the output gives such a policy a
+`+"`period`"+` of `+"`500ms`"+` and logs a warning at start. Set `+"`period`"+` to choose another.
+
+### Metrics
+
+- `+"`delta_lake_dead_letters_total{stage,reason}`"+`, `+"`ledgerflow_poison_rows_total`"+`, `+"`delta_lake_blocked_total{reason}`"+`:
+  every stage and reason code listed above exists at 0 from the start.
+- `+"`ledgerflow_table_freshness_seconds{table}`"+` (gauge, `+"`table`"+` = `+"`<layer>/<table>`"+` from the last two elements of
+  `+"`path`"+`, e.g. `+"`silver/transactions`"+`): now minus the newest source commit time (`+"`_source_ts`"+`) committed to the
+  table, recomputed every second, so it grows while the table stalls. Absent until a source time is known (the
+  first commit, or the last commits' `+"`commitInfo.sourceTimestampMax`"+` at start).
+- `+"`delta_lake_commit_latency_ns`"+` (a timer; the `+"`prometheus`"+` exporter publishes it as the histogram
+  `+"`delta_lake_commit_latency_seconds`"+`): from writing a commit's data files (and, in merge mode, rewriting the
+  touched files) to its log entry landing.
+- `+"`delta_lake_rows_written_total`"+`, `+"`delta_lake_commits_total`"+`, `+"`delta_lake_duplicates_skipped_total`"+`,
+  `+"`delta_lake_held_back_total`"+`, `+"`delta_lake_table_version`"+`, `+"`delta_lake_batches_grouped_total`"+`,
+  `+"`delta_lake_merge_stale_changes_total`"+`, `+"`delta_lake_merge_bytes_removed_total`"+`, `+"`delta_lake_merge_bytes_written_total`"+`.`).
+		LintRule(mergeOnlyLint()).
 		Field(service.NewStringField(fieldPath).
 			Description("Table root directory. Created with the table on first write.").
 			Example("./lakehouse/bronze/transactions")).
 		Field(service.NewStringEnumField(fieldMode, "append", "merge").
-			Description("`append` writes every event as a row (bronze change log); `merge` keeps current state by key (silver).").
+			Description("`append` writes every event as a row (bronze change log); `merge` keeps current state by key (silver). The merge-only fields (`key`, `sequence_by`, `apply_as_deletes`, `apply_as_truncates`, `ignore_null_updates`, `columns`, `except_columns`, `tombstone_retention`, `stored_as_scd_type`, `target_file_rows`) set to anything but their defaults in mode `append` are a lint and a start-up error: they would be ignored.").
 			Default("append")).
 		Field(service.NewStringField(fieldSchemaFile).
 			Description("The table contract: a path such as `schemas/transactions.yaml`, or the name of one embedded in the binary (`customers`, `accounts`, `transactions`).").
@@ -128,7 +176,8 @@ its Kafka coordinates. The rest of the batch lands; the metric `+"`delta_lake_de
 			Default(64).
 			Advanced()).
 		Fields(mergeFields()...).
-		Field(service.NewBatchPolicyField(fieldBatching)).
+		Field(service.NewBatchPolicyField(fieldBatching).
+			Description("Allows you to configure a [batching policy](/docs/configuration/batching). A `count`, `byte_size` or `check` without a `period` gets a `period` of `500ms`, so that a last partial batch is written (see \"Batching\").")).
 		Example("Bronze change log of transactions", "Appends every change event, partitioned by ingest date.", `
 output:
   delta_lake:
@@ -156,12 +205,29 @@ output:
 `)
 }
 
+// defaultBatchPeriod flushes a partial batch of a policy that has none.
+const defaultBatchPeriod = "500ms"
+
+// withDefaultPeriod gives a batch policy that can hold a partial batch a period. Benthos
+// does not flush a partial batch when a finite input ends, so without one the last events
+// of a file, a scenario or a rebuild would never be written and the stream never end.
+func withDefaultPeriod(pol *service.BatchPolicy) bool {
+	if pol.Period != "" || (pol.Count <= 1 && pol.ByteSize <= 0 && pol.Check == "") {
+		return false
+	}
+	pol.Period = defaultBatchPeriod
+	return true
+}
+
 func init() {
 	service.MustRegisterBatchOutput("delta_lake", outputSpec(),
 		func(conf *service.ParsedConfig, mgr *service.Resources) (service.BatchOutput, service.BatchPolicy, int, error) {
 			pol, err := conf.FieldBatchPolicy(fieldBatching)
 			if err != nil {
 				return nil, pol, 0, err
+			}
+			if withDefaultPeriod(&pol) {
+				mgr.Logger().Warnf("delta_lake: batching has a count, byte_size or check but no period: a last partial batch would wait forever, so period %s is used; set batching.period to choose", defaultBatchPeriod)
 			}
 			mif, err := conf.FieldInt(fieldMaxInFlight)
 			if err != nil {

@@ -15,23 +15,36 @@ import (
 )
 
 // FieldError says which column of an event could not be stored and why. It is the reason
-// recorded in the dead-letter table.
+// recorded in the dead-letter table; Code is its reason_code.
 type FieldError struct {
 	Column   string
 	Value    string
 	Expected string
+	Code     string
 }
 
 func (e *FieldError) Error() string {
 	return fmt.Sprintf("column %s: value %s is not %s", e.Column, e.Value, e.Expected)
 }
 
+// fieldErr is a type_mismatch of column col.
 func fieldErr(col string, raw []byte, expected string) error {
-	v := string(raw)
-	if len(v) > 80 {
-		v = v[:80] + "..."
-	}
-	return &FieldError{Column: col, Value: v, Expected: expected}
+	return codedFieldErr(codeTypeMismatch, col, raw, expected)
+}
+
+// rangeErr is a value of the right type that does not fit column col.
+func rangeErr(col string, raw []byte, expected string) error {
+	return codedFieldErr(codeValueOutOfRange, col, raw, expected)
+}
+
+// codedFieldErr quotes at most 80 bytes of the value, cut on a rune boundary: the message
+// goes to a UTF-8 column of the dead-letter table.
+func codedFieldErr(code, col string, raw []byte, expected string) error {
+	return &FieldError{Column: col, Value: truncateText(string(raw), 80), Expected: expected, Code: code}
+}
+
+func notNullErr(col, expected string) error {
+	return &FieldError{Column: col, Value: "null", Expected: expected, Code: codeMissingNotNull}
 }
 
 // decodeRow turns one unwrapped event (the debezium_unwrap row format: a JSON object of
@@ -44,7 +57,7 @@ func (l *layout) decodeRow(body []byte, ingestedAt time.Time) ([]any, error) {
 		if escaped {
 			var ok bool
 			if name, ok = stringValue(append(append([]byte{'"'}, key...), '"')); !ok {
-				return fmt.Errorf("invalid member name %q", truncateBytes(key))
+				return withCode(codeMalformedRow, fmt.Errorf("invalid member name %q", truncateText(string(key), 40)))
 			}
 		}
 		if i, ok := l.fieldIndex(name); ok && raws[i] == nil {
@@ -53,7 +66,10 @@ func (l *layout) decodeRow(body []byte, ingestedAt time.Time) ([]any, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("event is not a JSON object: %v", err)
+		if reasonCode(err, "") != "" {
+			return nil, err
+		}
+		return nil, withCode(codeMalformedRow, fmt.Errorf("event is not a JSON object: %v", err))
 	}
 	row := make([]any, len(l.schema.Fields))
 	for i, f := range l.schema.Fields {
@@ -67,7 +83,7 @@ func (l *layout) decodeRow(body []byte, ingestedAt time.Time) ([]any, error) {
 		raw := raws[i]
 		if raw == nil || isNull(raw) {
 			if !f.Nullable && !l.relaxNulls {
-				return nil, &FieldError{Column: f.Name, Value: "null", Expected: "a value (the column is NOT NULL)"}
+				return nil, notNullErr(f.Name, "a value (the column is NOT NULL)")
 			}
 			continue
 		}
@@ -75,6 +91,9 @@ func (l *layout) decodeRow(body []byte, ingestedAt time.Time) ([]any, error) {
 			var buf bytes.Buffer
 			if err := json.Compact(&buf, raw); err != nil {
 				return nil, fieldErr(f.Name, raw, "a JSON object")
+			}
+			if !utf8.Valid(buf.Bytes()) {
+				return nil, codedFieldErr(codeInvalidUTF8, f.Name, raw, "valid UTF-8 JSON")
 			}
 			row[i] = buf.String()
 			continue
@@ -93,7 +112,7 @@ func (l *layout) decodeRow(body []byte, ingestedAt time.Time) ([]any, error) {
 			row[i] = src
 		case nil:
 			if !l.schema.Fields[i].Nullable {
-				return nil, &FieldError{Column: l.schema.Fields[i].Name, Value: "null", Expected: "a date derived from " + l.schema.Fields[d.source].Name}
+				return nil, notNullErr(l.schema.Fields[i].Name, "a date derived from "+l.schema.Fields[d.source].Name)
 			}
 		}
 	}
@@ -115,10 +134,13 @@ func decodeValue(col string, t schema.Type, raw json.RawMessage) (any, error) {
 		}
 		d, err := schema.ParseDecimal(text, t.Scale)
 		if err != nil {
+			if plainDecimal(text) {
+				return nil, rangeErr(col, raw, fmt.Sprintf("a %s (%v)", t, err)) // too many fractional digits
+			}
 			return nil, fieldErr(col, raw, fmt.Sprintf("a %s (%v)", t, err))
 		}
 		if d.Precision() > t.Precision {
-			return nil, fieldErr(col, raw, fmt.Sprintf("a %s: it has %d digits, the column holds %d", t, d.Precision(), t.Precision))
+			return nil, rangeErr(col, raw, fmt.Sprintf("a %s: it has %d digits, the column holds %d", t, d.Precision(), t.Precision))
 		}
 		return d, nil
 	case schema.PrimitiveType:
@@ -135,6 +157,9 @@ func decodeValue(col string, t schema.Type, raw json.RawMessage) (any, error) {
 			return nil, fieldErr(col, raw, "a boolean (true, false, 1 or 0)")
 		case schema.Float, schema.Double:
 			f, err := strconv.ParseFloat(string(raw), 64)
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, rangeErr(col, raw, "a number within the range of "+t.String())
+			}
 			if err != nil {
 				return nil, fieldErr(col, raw, "a JSON number")
 			}
@@ -149,9 +174,15 @@ func decodeValue(col string, t schema.Type, raw json.RawMessage) (any, error) {
 				if err := json.Compact(&buf, raw); err != nil {
 					return nil, fieldErr(col, raw, "a string")
 				}
+				if !utf8.Valid(buf.Bytes()) {
+					return nil, codedFieldErr(codeInvalidUTF8, col, raw, "a valid UTF-8 JSON document")
+				}
 				return buf.String(), nil
 			}
 			s, ok := stringValue(raw)
+			if !ok && !utf8.Valid(raw) {
+				return nil, codedFieldErr(codeInvalidUTF8, col, raw, "a valid UTF-8 string")
+			}
 			if !ok || !utf8.ValidString(s) {
 				return nil, fieldErr(col, raw, "a valid UTF-8 string")
 			}
@@ -169,6 +200,9 @@ func decodeValue(col string, t schema.Type, raw json.RawMessage) (any, error) {
 		case schema.DateType:
 			if raw[0] != '"' {
 				n, err := strconv.ParseInt(string(raw), 10, 32)
+				if errors.Is(err, strconv.ErrRange) {
+					return nil, rangeErr(col, raw, "a date (days since 1970-01-01 within 32 bits)")
+				}
 				if err != nil {
 					return nil, fieldErr(col, raw, "a date (YYYY-MM-DD or days since 1970-01-01)")
 				}
@@ -193,6 +227,9 @@ func decodeInt(col string, t schema.PrimitiveType, raw json.RawMessage) (any, er
 		text, _ = unquote(raw)
 	}
 	n, err := strconv.ParseInt(text, 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return nil, rangeErr(col, raw, "an integer within the range of "+string(t))
+	}
 	if err != nil {
 		return nil, fieldErr(col, raw, "an integer ("+string(t)+")")
 	}
@@ -208,7 +245,7 @@ func decodeInt(col string, t schema.PrimitiveType, raw json.RawMessage) (any, er
 		return n, nil
 	}
 	if n < lo || n > hi {
-		return nil, fieldErr(col, raw, fmt.Sprintf("an integer in [%d, %d] (%s)", lo, hi, t))
+		return nil, rangeErr(col, raw, fmt.Sprintf("an integer in [%d, %d] (%s)", lo, hi, t))
 	}
 	switch t {
 	case schema.Byte:
@@ -219,12 +256,32 @@ func decodeInt(col string, t schema.PrimitiveType, raw json.RawMessage) (any, er
 	return int32(n), nil
 }
 
+// Timestamps are kept within years 0001 to 9999: what every engine reading Delta
+// (Spark, Trino, DuckDB) and MySQL's DATETIME agree on. Epoch milliseconds far beyond would
+// also overflow Delta's int64 microseconds, and the Parquet writer refuses those: a batch
+// holding one would never commit.
+var (
+	minTimestamp = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTimestamp = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+)
+
+// Bounds of the Kafka record timestamps a dead letter keeps (else null).
+var (
+	minTimestampMs = minTimestamp.UnixMilli()
+	maxTimestampMs = maxTimestamp.UnixMilli()
+)
+
+const timestampRange = "a timestamp between 0001-01-01 and 9999-12-31"
+
 // decodeTimestamp accepts ISO-8601 with a zone (the unwrap writes UTC with Z) or epoch
 // milliseconds. Sub-microsecond digits are refused rather than silently cut: Delta stores
 // microseconds.
 func decodeTimestamp(col string, raw json.RawMessage) (any, error) {
 	if raw[0] != '"' {
 		ms, err := strconv.ParseInt(string(raw), 10, 64)
+		if errors.Is(err, strconv.ErrRange) || err == nil && (ms < minTimestampMs || ms > maxTimestampMs) {
+			return nil, rangeErr(col, raw, timestampRange+" (epoch milliseconds)")
+		}
 		if err != nil {
 			return nil, fieldErr(col, raw, "a timestamp (ISO-8601 with zone, or epoch milliseconds)")
 		}
@@ -236,9 +293,33 @@ func decodeTimestamp(col string, raw json.RawMessage) (any, error) {
 		return nil, fieldErr(col, raw, "a timestamp (ISO-8601 with zone, e.g. 2024-01-02T03:04:05.123Z)")
 	}
 	if ts.Nanosecond()%1000 != 0 {
-		return nil, fieldErr(col, raw, "a timestamp with at most microsecond precision")
+		return nil, rangeErr(col, raw, "a timestamp with at most microsecond precision")
 	}
-	return ts.UTC(), nil
+	ts = ts.UTC()
+	if ts.Before(minTimestamp) || ts.After(maxTimestamp) {
+		return nil, rangeErr(col, raw, timestampRange)
+	}
+	return ts, nil
+}
+
+// plainDecimal reports whether s is digits with an optional sign and point: a ParseDecimal
+// failure on such text is a scale overflow, not a malformed number.
+func plainDecimal(s string) bool {
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	seenPoint, digits := false, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !seenPoint:
+			seenPoint = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
 }
 
 func unquote(raw []byte) (string, error) {

@@ -13,12 +13,13 @@ import (
 // <partition>) in the same commit. A side table is committed before the output's own commit,
 // so after a crash between the two the replay finds its rows already there and skips them.
 // row(i) builds the row of pos[i]; positions without Kafka coordinates are always written.
-// It returns the table's new snapshot and how many rows were new.
-func appendOnce(ctx context.Context, snap *delta.Snapshot, appIDs string, pos []position, row func(i int) []any, info map[string]any) (*delta.Snapshot, int, error) {
+// It returns the table's new snapshot and the indexes (into pos) of the rows that were new.
+func appendOnce(ctx context.Context, snap *delta.Snapshot, appIDs string, pos []position, row func(i int) []any, info map[string]any) (*delta.Snapshot, []int, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		tx := snap.NewTransaction("WRITE")
 		versions := map[topicPartition]int64{}
 		var rows [][]any
+		var written []int
 		for i, p := range pos {
 			if p.known {
 				if v, ok := tx.TxnVersion(appID(appIDs, p.tp)); ok && p.offset <= v {
@@ -29,15 +30,16 @@ func appendOnce(ctx context.Context, snap *delta.Snapshot, appIDs string, pos []
 				}
 			}
 			rows = append(rows, row(i))
+			written = append(written, i)
 		}
 		if len(rows) == 0 {
-			return snap, 0, nil
+			return snap, nil, nil
 		}
 		for tp, v := range versions {
 			tx.SetTxn(appID(appIDs, tp), v)
 		}
 		if _, err := tx.WriteRows(ctx, rows, delta.WriteOptions{}); err != nil {
-			return snap, 0, err
+			return snap, nil, err
 		}
 		for k, v := range info {
 			tx.SetCommitInfo(k, v)
@@ -50,9 +52,9 @@ func appendOnce(ctx context.Context, snap *delta.Snapshot, appIDs string, pos []
 			continue
 		}
 		if err != nil {
-			return snap, 0, err
+			return snap, nil, err
 		}
-		return snap, len(rows), nil
+		return snap, written, nil
 	}
-	return snap, 0, fmt.Errorf("lost to concurrent writers of the same partitions 5 times")
+	return snap, nil, fmt.Errorf("lost to concurrent writers of the same partitions 5 times")
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,12 @@ import (
 	"github.com/ledgerflow/ledgerflow/delta/schema"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
+
+// testRowHook, set only by tests, sees every row (table order) on its way to the writer, so
+// that a test can hand the real Parquet writer a value it refuses: no input that passes
+// decodeRow is known to do that any more, and the poison-row path must still be proven, also
+// in streams built from YAML, where the test cannot reach the output.
+var testRowHook func(o *output, row []any)
 
 type output struct {
 	path, mode, pipeline, appPrefix, dlqPath, configHash, compression string
@@ -44,7 +51,13 @@ type output struct {
 
 	mRows, mCommits, mSkipped, mWaiting, mDead *service.MetricCounter
 	mStale, mBytesRewritten, mBytesWritten     *service.MetricCounter
-	mGrouped                                   *service.MetricCounter
+	mGrouped, mPoison, mBlocked                *service.MetricCounter
+
+	// blocked paces batches that wait for an operator (see pause).
+	blocked blockage
+	fresh   *freshness
+	// srcTSIdx is the layout index of _source_ts, for freshness.
+	srcTSIdx int
 
 	// qmu guards queue: the batches waiting for the commit lock (see commitGroup).
 	qmu            sync.Mutex
@@ -84,6 +97,11 @@ func newOutput(conf *service.ParsedConfig, mgr *service.Resources) (*output, err
 	if err != nil {
 		return nil, err
 	}
+	if o.mode != "merge" {
+		if set := mergeOnlyFieldsSet(conf); len(set) > 0 {
+			return nil, fmt.Errorf("delta_lake: mode append does not use the merge-only field(s) %s: remove them, or set mode: merge", strings.Join(set, ", "))
+		}
+	}
 	var mopts *mergeOptions
 	if o.mode == "merge" {
 		if mopts, err = parseMergeOptions(conf); err != nil {
@@ -106,6 +124,7 @@ func newOutput(conf *service.ParsedConfig, mgr *service.Resources) (*output, err
 		if o.merge, err = newMerger(mopts, o.layout); err != nil {
 			return nil, fmt.Errorf("delta_lake: %w", err)
 		}
+		o.merge.tablePath = o.path
 	}
 	if o.evolution, err = conf.FieldString(fieldSchemaEvolution); err != nil {
 		return nil, err
@@ -155,7 +174,19 @@ func newOutput(conf *service.ParsedConfig, mgr *service.Resources) (*output, err
 	o.mCommits = m.NewCounter("delta_lake_commits_total")
 	o.mSkipped = m.NewCounter("delta_lake_duplicates_skipped_total")
 	o.mWaiting = m.NewCounter("delta_lake_held_back_total")
-	o.mDead = m.NewCounter("delta_lake_dead_letters_total", "stage")
+	o.mDead = m.NewCounter("delta_lake_dead_letters_total", "stage", "reason")
+	for stage, codes := range stageReasons() {
+		for _, code := range codes {
+			o.mDead.Incr(0, stage, code) // exists at 0 from the start
+		}
+	}
+	o.mPoison = m.NewCounter("ledgerflow_poison_rows_total")
+	o.mPoison.Incr(0)
+	o.mBlocked = m.NewCounter("delta_lake_blocked_total", "reason")
+	o.mBlocked.Incr(0, blockedFileUnreadable)
+	o.mBlocked.Incr(0, blockedSchemaException)
+	o.fresh = newFreshness(m, o.path)
+	o.srcTSIdx = o.layout.schema.Index(colSourceTS)
 	o.mVersion = m.NewGauge("delta_lake_table_version")
 	o.mCommitLatency = m.NewTimer("delta_lake_commit_latency_ns")
 	o.mStale = m.NewCounter("delta_lake_merge_stale_changes_total")
@@ -196,6 +227,8 @@ func (o *output) Connect(ctx context.Context) error {
 		return err
 	}
 	o.dlq = dlq
+	o.fresh.load(ctx, o.table)
+	o.fresh.start()
 	return nil
 }
 
@@ -279,6 +312,21 @@ func (o *output) WriteBatch(ctx context.Context, batch service.MessageBatch) err
 		positions[i] = messagePosition(m)
 		pending[i] = i
 	}
+	err := o.writeBatch(ctx, batch, positions, pending)
+	if reason := blockedReason(err); reason != "" {
+		o.pause(ctx, reason, err)
+	} else if err == nil {
+		o.unblocked()
+	}
+	return err
+}
+
+func (o *output) writeBatch(ctx context.Context, batch service.MessageBatch, positions []position, pending []int) error {
+	if o.evolution == evolveException {
+		if err := o.refuseInvalidColumns(batch); err != nil {
+			return err
+		}
+	}
 	l, err := o.evolve(ctx, batch)
 	if err != nil {
 		return err
@@ -324,10 +372,17 @@ func (o *output) WriteBatch(ctx context.Context, batch service.MessageBatch) err
 	}
 }
 
-// commitWithRetry plans and commits the pending messages, re-planning when a concurrent
+// commitWithRetry commits the pending messages (commitConflictRetry), dead-lettering the
+// rows the writer refuses (commitIsolating). It returns the indexes that must keep waiting.
+// Callers hold o.mu.
+func (o *output) commitWithRetry(ctx context.Context, prep []prepared, positions []position, pending []int) ([]int, error) {
+	return o.commitIsolating(ctx, prep, positions, pending)
+}
+
+// commitConflictRetry plans and commits the pending messages, re-planning when a concurrent
 // writer committed for one of our partitions (a rebalance overlap), so that nothing it
 // wrote is written twice. It returns the indexes that must keep waiting. Callers hold o.mu.
-func (o *output) commitWithRetry(ctx context.Context, prep []prepared, positions []position, pending []int) ([]int, error) {
+func (o *output) commitConflictRetry(ctx context.Context, prep []prepared, positions []position, pending []int) ([]int, error) {
 	for attempt := 1; ; attempt++ {
 		waitIdx, err := o.commit(ctx, prep, positions, pending)
 		retry := errors.Is(err, delta.ErrConcurrentTransaction) || (o.merge != nil && errors.Is(err, delta.ErrConflict))
@@ -354,7 +409,7 @@ type prepared struct {
 	// Merge mode: the change is a delete (apply_as_deletes), or a truncate at pos/ts.
 	del, trunc bool
 	ts         time.Time
-	raw        []byte // the message, for a dead letter found at merge time
+	msg        *service.Message // for a dead letter found at merge or write time
 }
 
 // prepare decodes every message of the batch. It needs no lock: it reads only the layout,
@@ -363,23 +418,28 @@ func (o *output) prepare(l *layout, batch service.MessageBatch, positions []posi
 	out := make([]prepared, len(batch))
 	posCol := l.schema.Index(colSourcePos)
 	for i, m := range batch {
-		raw, _ := m.AsBytes()
+		out[i].msg = m
 		if perr := m.GetError(); perr != nil {
-			out[i].dead = &deadLetter{pos: positions[i], stage: "processing", reason: perr.Error(), raw: raw, key: metaString(m, "kafka_key")}
+			code, _ := m.MetaGet(metaErrorReason)
+			if code == "" {
+				code = codeProcessorError
+			}
+			out[i].dead = newDeadLetter(m, positions[i], stageProcessing, code, perr.Error())
 			continue
 		}
 		if kind, ok := m.MetaGet("debezium_kind"); ok && kind != "row" {
 			if kind == "truncate" && o.merge != nil {
-				out[i] = o.prepareTruncate(l, m, raw, positions[i])
+				out[i] = o.prepareTruncate(l, m, positions[i])
 			}
 			continue
 		}
+		raw, _ := m.AsBytes()
 		row, err := l.decodeRow(raw, now)
 		if err == nil && o.merge != nil {
 			out[i].del, err = o.prepareChange(l, row)
 		}
 		if err != nil {
-			out[i].dead = &deadLetter{pos: positions[i], stage: "decode", reason: err.Error(), raw: raw, key: metaString(m, "kafka_key")}
+			out[i].dead = newDeadLetter(m, positions[i], stageDecode, reasonCode(err, codeMalformedRow), err.Error())
 			continue
 		}
 		if pos := positions[i]; pos.known {
@@ -391,11 +451,24 @@ func (o *output) prepare(l *layout, batch service.MessageBatch, positions []posi
 		}
 		out[i].row = row
 		out[i].pos, _ = row[posCol].(string)
-		if o.merge != nil {
-			out[i].raw = raw
-		}
 	}
 	return out
+}
+
+// refuseInvalidColumns stops a batch (schema_evolution exception) holding an event the unwrap
+// refused for a column name Delta cannot store: in that mode a schema change the table cannot
+// take stops the pipeline instead of becoming a dead letter.
+func (o *output) refuseInvalidColumns(batch service.MessageBatch) error {
+	for _, m := range batch {
+		if m.GetError() == nil {
+			continue
+		}
+		if code, _ := m.MetaGet(metaErrorReason); code == "invalid_column_name" {
+			return schemaChangeErr("delta_lake %s: schema_evolution is exception and the event at offset %s of %s/%s has a column Delta cannot store (%v); the pipeline stops here until the source is fixed or schema_evolution is changed",
+				o.path, metaString(m, "kafka_offset"), metaString(m, "kafka_topic"), metaString(m, "kafka_partition"), m.GetError())
+		}
+	}
+	return nil
 }
 
 func (o *output) commit(ctx context.Context, prep []prepared, allPositions []position, pending []int) ([]int, error) {
@@ -417,6 +490,7 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 	var dead []deadLetter
 	var minPos, maxPos string
 	var waitIdx []int
+	var srcMax time.Time
 	for j, i := range pending {
 		switch verdicts[j] {
 		case skip:
@@ -435,13 +509,19 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 		if o.merge != nil && (p.row != nil || p.trunc) {
 			c, err := o.toChange(p, allPositions[i])
 			if err != nil {
-				dead = append(dead, deadLetter{pos: allPositions[i], stage: "merge", reason: err.Error(), raw: p.raw})
+				dead = append(dead, *newDeadLetter(p.msg, allPositions[i], stageMerge, reasonCode(err, codeInvalidKey), err.Error()))
 				continue
 			}
 			changes = append(changes, c)
+			if p.trunc && p.ts.After(srcMax) {
+				srcMax = p.ts
+			}
 		}
 		if p.row == nil {
 			continue // not a row: only advances the partition's version
+		}
+		if t, ok := p.row[o.srcTSIdx].(time.Time); ok && t.After(srcMax) {
+			srcMax = t
 		}
 		if p.pos != "" {
 			if minPos == "" || p.pos < minPos {
@@ -455,16 +535,28 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 			rows = append(rows, o.toTableOrder(p.row))
 		}
 	}
+	if testRowHook != nil {
+		for _, r := range rows {
+			testRowHook(o, r)
+		}
+		for _, c := range changes {
+			if c.row != nil {
+				testRowHook(o, c.row)
+			}
+		}
+	}
 	if len(dead) > 0 {
-		n, err := o.dlq.write(ctx, dead, time.Now())
+		written, err := o.dlq.write(ctx, dead, time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("delta_lake %s: writing %d dead letters: %w", o.path, len(dead), err)
 		}
-		for _, d := range dead[:n] {
-			o.mDead.Incr(1, d.stage)
-		}
-		for _, d := range dead {
-			o.log.Warnf("delta_lake %s: dead-lettered %s offset %d: %s", o.path, d.pos.tp.Topic, d.pos.offset, d.reason)
+		for _, k := range written {
+			d := &dead[k]
+			o.mDead.Incr(1, d.stage, metricReason(d.code))
+			if d.stage == stageWrite && d.code == codePoisonRow {
+				o.mPoison.Incr(1)
+			}
+			o.log.Warnf("delta_lake %s: dead-lettered %s offset %d (%s, %s): %s", o.path, d.pos.tp.Topic, d.pos.offset, d.stage, d.code, truncateText(d.reason, 512))
 		}
 	}
 	if len(rows) == 0 && len(changes) == 0 && len(next) == 0 {
@@ -482,10 +574,11 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 		tx.SetTxn(id, v)
 		offsets[tp.Topic+"/"+strconv.Itoa(int(tp.Partition))] = v
 	}
+	start := time.Now()
 	wopts := delta.WriteOptions{TargetFileSize: o.targetFileSize, Compression: o.compression}
 	if len(rows) > 0 {
 		if _, err := tx.WriteRows(ctx, rows, wopts); err != nil {
-			return nil, fmt.Errorf("delta_lake %s: %w", o.path, err)
+			return nil, writeErr(fmt.Errorf("delta_lake %s: %w", o.path, err))
 		}
 	}
 	var st *staged
@@ -512,12 +605,15 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 		tx.SetCommitInfo("sourcePositionMin", minPos)
 		tx.SetCommitInfo("sourcePositionMax", maxPos)
 	}
-	start := time.Now()
+	if !srcMax.IsZero() {
+		tx.SetCommitInfo(infoSourceTSMax, srcMax.UTC().Format(time.RFC3339Nano))
+	}
 	res, err := tx.Commit(ctx)
 	if err != nil {
 		return nil, err
 	}
 	o.mCommitLatency.Timing(time.Since(start).Nanoseconds())
+	o.fresh.observe(srcMax)
 	if st != nil {
 		o.merge.commitStaged(st, res.Version)
 		for _, msg := range st.incomplete {
@@ -561,8 +657,11 @@ func (o *output) toTableOrder(row []any) []any {
 	return out
 }
 
-// Close releases nothing: every commit is already durable.
-func (o *output) Close(context.Context) error { return nil }
+// Close stops the freshness updater; every commit is already durable.
+func (o *output) Close(context.Context) error {
+	o.fresh.close()
+	return nil
+}
 
 // messagePosition reads the Kafka coordinates the kafka input attached.
 func messagePosition(m *service.Message) position {
