@@ -38,11 +38,14 @@ func (st *state) member(s *scanner, key []byte) error {
 		if s.peek() != '"' {
 			return errAt(ReasonUnknownOp, "payload.op", s.valueText(), "a string: c, u, d, r, t or m")
 		}
-		a, e, _, err := s.str()
+		a, e, esc, err := s.str()
 		if err != nil {
 			return withField(err, "payload.op")
 		}
-		st.op, st.hasOp = span{a, e}, true
+		st.op, st.hasOp = st.b[a:e], true
+		if esc { // "\u0063" is "c"
+			st.op = unquote(nil, st.op)
+		}
 		st.recordAdd(s, "envelope", k, a-1, e+1)
 		return nil
 	case "source":
@@ -91,13 +94,13 @@ func (st *state) initEager() {
 // the authoritative error.
 func (st *state) convertEager(s *scanner, before bool) bool {
 	start := s.i
-	buf, unk, img := &st.bufAfter, &st.unkAfter, "after"
+	buf, unk, img, info := &st.bufAfter, &st.unkAfter, "after", &st.imgA
 	if before {
-		buf, unk, img = &st.bufBefore, &st.unkBefore, "before"
+		buf, unk, img, info = &st.bufBefore, &st.unkBefore, "before", &st.imgB
 	}
 	*unk = nil
 	st.img = img
-	out, err := st.appendImageFrom((*buf)[:0], st.eagerRT, s, unk)
+	out, err := st.appendImageFrom((*buf)[:0], st.eagerRT, s, unk, info)
 	st.img = ""
 	*buf = out
 	if err != nil {
@@ -122,6 +125,85 @@ func (st *state) recordAdd(s *scanner, scope, name string, a, e int) {
 	}
 }
 
+// sourceBit numbers the source members Debezium sends (for duplicate detection without a
+// set); a switch, because a map lookup per member costs more than the rest of the member.
+func sourceBit(k string) uint64 {
+	switch k {
+	case "ts_ms":
+		return 1 << 0
+	case "ts_sec":
+		return 1 << 1
+	case "pos":
+		return 1 << 2
+	case "row":
+		return 1 << 3
+	case "event_serial_no":
+		return 1 << 4
+	case "lsn":
+		return 1 << 5
+	case "db":
+		return 1 << 6
+	case "table":
+		return 1 << 7
+	case "schema":
+		return 1 << 8
+	case "file":
+		return 1 << 9
+	case "change_lsn":
+		return 1 << 10
+	case "commit_lsn":
+		return 1 << 11
+	case "scn":
+		return 1 << 12
+	case "gtid":
+		return 1 << 13
+	case "snapshot":
+		return 1 << 14
+	case "version":
+		return 1 << 15
+	case "connector":
+		return 1 << 16
+	case "name":
+		return 1 << 17
+	case "ts_us":
+		return 1 << 18
+	case "ts_ns":
+		return 1 << 19
+	case "sequence":
+		return 1 << 20
+	case "server_id":
+		return 1 << 21
+	case "thread":
+		return 1 << 22
+	case "query":
+		return 1 << 23
+	case "txId":
+		return 1 << 24
+	case "xmin":
+		return 1 << 25
+	case "commit_scn":
+		return 1 << 26
+	case "rs_id":
+		return 1 << 27
+	case "ssn":
+		return 1 << 28
+	case "redo_thread":
+		return 1 << 29
+	case "user_name":
+		return 1 << 30
+	}
+	return 0
+}
+
+// decoded returns a string token's contents with escapes resolved: the input itself when
+// there are none (the common case, no copy).
+func (st *state) decoded(a, e int, esc bool) []byte {
+	if esc {
+		return unquote(make([]byte, 0, e-a), st.b[a:e])
+	}
+	return st.b[a:e:e]
+}
+
 func (st *state) source(s *scanner) error {
 	if s.isNull() {
 		return nil
@@ -140,9 +222,10 @@ func (st *state) source(s *scanner) error {
 		if err != nil {
 			return withField(err, "payload.source")
 		}
-		k := string(st.b[ka:ke])
-		if esc {
-			k = string(unquote(nil, st.b[ka:ke]))
+		kb := st.decoded(ka, ke, esc)
+		k := string(kb)
+		if err := once(&st.srcBits, &st.srcSet, sourceBit(k), kb, "source."); err != nil {
+			return err
 		}
 		vstart := s.i
 		switch k {
@@ -150,7 +233,7 @@ func (st *state) source(s *scanner) error {
 			if s.isNull() {
 				break
 			}
-			v, txt, ok := s.readInt(true)
+			v, txt, ok := st.readSourceInt(s)
 			if !ok {
 				s.i = vstart
 				if txt == nil {
@@ -183,22 +266,22 @@ func (st *state) source(s *scanner) error {
 			if err != nil {
 				return withField(err, "source."+k)
 			}
-			p := span{a, e}
+			v := st.decoded(a, e, sesc)
 			switch k {
 			case "db":
-				src.db, src.dbEsc = p, sesc
+				src.db = v
 			case "table":
-				src.table, src.tableEsc = p, sesc
+				src.table = v
 			case "schema":
-				src.schema = p
+				src.schema = v
 			case "file":
-				src.file = p
+				src.file, src.fileTok = v, span{a - 1, e + 1}
 			case "change_lsn":
-				src.changeLsn = p
+				src.changeLsn = v
 			case "commit_lsn":
-				src.commitLsn = p
+				src.commitLsn = v
 			case "scn":
-				src.scn = p
+				src.scn = v
 			}
 		case "gtid":
 			if c := s.peek(); c != '"' && c != 'n' {
@@ -236,6 +319,21 @@ func (st *state) source(s *scanner) error {
 	return nil
 }
 
+// readSourceInt reads an integer source field, also accepting a quoted integer (Debezium
+// doc examples quote int64 envelope fields), escapes included.
+func (st *state) readSourceInt(s *scanner) (int64, []byte, bool) {
+	if s.peek() != '"' {
+		return s.readInt(false)
+	}
+	a, e, esc, err := s.str()
+	if err != nil {
+		return 0, nil, false
+	}
+	txt := st.decoded(a, e, esc)
+	v, ok := parseInt(txt)
+	return v, st.b[a:e], ok
+}
+
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
@@ -260,16 +358,21 @@ func (st *state) transaction(s *scanner) error {
 	if err != nil {
 		return withField(err, "payload.transaction")
 	}
+	var seen nameSet
 	for more := !empty; more; {
-		ka, ke, _, err := s.key()
+		ka, ke, esc, err := s.key()
 		if err != nil {
 			return withField(err, "payload.transaction")
+		}
+		k := st.decoded(ka, ke, esc)
+		if err := once(new(uint64), &seen, 0, k, "transaction."); err != nil {
+			return err
 		}
 		a, e, err := s.skip()
 		if err != nil {
 			return withField(err, "payload.transaction")
 		}
-		st.recordAdd(s, "transaction", string(st.b[ka:ke]), a, e)
+		st.recordAdd(s, "transaction", string(k), a, e)
 		if more, err = s.next(); err != nil {
 			return withField(err, "payload.transaction")
 		}
