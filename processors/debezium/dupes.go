@@ -15,8 +15,10 @@ type nameSet struct {
 const nameSetLinear = 16
 
 func (n *nameSet) reset() {
-	n.names = n.names[:0]
-	n.m = nil
+	if len(n.names) > 0 || n.m != nil {
+		n.names = n.names[:0]
+		n.m = nil
+	}
 }
 
 // add records name and reports whether the same name (dup) or one equal to it but for ASCII

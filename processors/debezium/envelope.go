@@ -1,14 +1,14 @@
 package debezium
 
 // member reads one member of the Debezium envelope (the payload object), recording spans
-// of the images so they can be typed once the source table is known.
-func (st *state) member(s *scanner, key []byte) error {
+// of the images so they can be typed once the source table is known. bit is the member's
+// envelopeBit (0 for names the unwrap does not know).
+func (st *state) member(s *scanner, key []byte, bit uint64) error {
 	st.nKeys++
-	k := string(key)
-	switch k {
-	case "before", "after":
+	switch bit {
+	case bBefore, bAfter:
 		if s.isNull() {
-			if k == "before" {
+			if bit == bBefore {
 				st.bNull = true
 			} else {
 				st.aNull = true
@@ -16,25 +16,25 @@ func (st *state) member(s *scanner, key []byte) error {
 			return nil
 		}
 		if s.peek() != '{' {
-			return errAt(ReasonTypeMismatch, "payload."+k, s.valueText(), "an object (the row image) or null")
+			return errAt(ReasonTypeMismatch, "payload."+string(key), s.valueText(), "an object (the row image) or null")
 		}
 		if !st.eagerInit {
 			st.initEager()
 		}
-		if st.eagerOK && st.convertEager(s, k == "before") {
+		if st.eagerOK && st.convertEager(s, bit == bBefore) {
 			return nil
 		}
 		a, e, err := s.skipObjectFast()
 		if err != nil {
-			return withField(err, "payload."+k)
+			return withField(err, "payload."+string(key))
 		}
-		if k == "before" {
+		if bit == bBefore {
 			st.before = span{a, e}
 		} else {
 			st.after = span{a, e}
 		}
 		return nil
-	case "op":
+	case bOp:
 		if s.peek() != '"' {
 			return errAt(ReasonUnknownOp, "payload.op", s.valueText(), "a string: c, u, d, r, t or m")
 		}
@@ -46,24 +46,26 @@ func (st *state) member(s *scanner, key []byte) error {
 		if esc { // "\u0063" is "c"
 			st.op = unquote(nil, st.op)
 		}
-		st.recordAdd(s, "envelope", k, a-1, e+1)
+		st.recordAdd(s, "envelope", "op", a-1, e+1)
 		return nil
-	case "source":
+	case bSource:
 		return st.source(s)
-	case "transaction":
+	case bTransaction:
 		return st.transaction(s)
-	case "ddl", "tableChanges":
+	case bDDL, bTableChanges:
 		st.isDDL = true
-	case "status":
+	case bStatus:
 		st.status = true
-	case "ts_ms", "ts_us", "ts_ns":
+	case bTsMs, bTsUs, bTsNs:
 		st.nTsKeys++
 	}
 	a, e, err := s.skip()
 	if err != nil {
-		return withField(err, "payload."+k)
+		return withField(err, "payload."+string(key))
 	}
-	st.recordAdd(s, "envelope", k, a, e)
+	if len(st.u.add) > 0 {
+		st.recordAdd(s, "envelope", string(key), a, e)
+	}
 	return nil
 }
 
@@ -125,72 +127,107 @@ func (st *state) recordAdd(s *scanner, scope, name string, a, e int) {
 	}
 }
 
-// sourceBit numbers the source members Debezium sends (for duplicate detection without a
-// set); a switch, because a map lookup per member costs more than the rest of the member.
-func sourceBit(k string) uint64 {
+// Source members Debezium sends, numbered for one string switch per member: the number
+// picks the handling (integer switches are cheap) and is the member's bit for duplicate
+// detection. 0 is any other member.
+const (
+	sfTsMs = iota + 1
+	sfTsSec
+	sfPos
+	sfRow
+	sfEventSerialNo
+	sfLsn
+	sfDb
+	sfTable
+	sfSchema
+	sfFile
+	sfChangeLsn
+	sfCommitLsn
+	sfScn
+	sfGtid
+	sfSnapshot
+	sfVersion
+	sfConnector
+	sfName
+	sfTsUs
+	sfTsNs
+	sfSequence
+	sfServerId
+	sfThread
+	sfQuery
+	sfTxId
+	sfXmin
+	sfCommitScn
+	sfRsId
+	sfSsn
+	sfRedoThread
+	sfUserName
+)
+
+func sourceField(k string) uint {
 	switch k {
 	case "ts_ms":
-		return 1 << 0
+		return sfTsMs
 	case "ts_sec":
-		return 1 << 1
+		return sfTsSec
 	case "pos":
-		return 1 << 2
+		return sfPos
 	case "row":
-		return 1 << 3
+		return sfRow
 	case "event_serial_no":
-		return 1 << 4
+		return sfEventSerialNo
 	case "lsn":
-		return 1 << 5
+		return sfLsn
 	case "db":
-		return 1 << 6
+		return sfDb
 	case "table":
-		return 1 << 7
+		return sfTable
 	case "schema":
-		return 1 << 8
+		return sfSchema
 	case "file":
-		return 1 << 9
+		return sfFile
 	case "change_lsn":
-		return 1 << 10
+		return sfChangeLsn
 	case "commit_lsn":
-		return 1 << 11
+		return sfCommitLsn
 	case "scn":
-		return 1 << 12
+		return sfScn
 	case "gtid":
-		return 1 << 13
+		return sfGtid
 	case "snapshot":
-		return 1 << 14
+		return sfSnapshot
 	case "version":
-		return 1 << 15
+		return sfVersion
 	case "connector":
-		return 1 << 16
+		return sfConnector
 	case "name":
-		return 1 << 17
+		return sfName
 	case "ts_us":
-		return 1 << 18
+		return sfTsUs
 	case "ts_ns":
-		return 1 << 19
+		return sfTsNs
 	case "sequence":
-		return 1 << 20
+		return sfSequence
 	case "server_id":
-		return 1 << 21
+		return sfServerId
 	case "thread":
-		return 1 << 22
+		return sfThread
 	case "query":
-		return 1 << 23
+		return sfQuery
 	case "txId":
-		return 1 << 24
+		return sfTxId
 	case "xmin":
-		return 1 << 25
+		return sfXmin
 	case "commit_scn":
-		return 1 << 26
+		return sfCommitScn
 	case "rs_id":
-		return 1 << 27
+		return sfRsId
 	case "ssn":
-		return 1 << 28
+		return sfSsn
 	case "redo_thread":
-		return 1 << 29
+		return sfRedoThread
 	case "user_name":
-		return 1 << 30
+		return sfUserName
 	}
 	return 0
 }
@@ -224,12 +261,17 @@ func (st *state) source(s *scanner) error {
 		}
 		kb := st.decoded(ka, ke, esc)
 		k := string(kb)
-		if err := once(&st.srcBits, &st.srcSet, sourceBit(k), kb, "source."); err != nil {
+		id := sourceField(k)
+		var bit uint64
+		if id != 0 {
+			bit = 1 << id
+		}
+		if err := once(&st.srcBits, &st.srcSet, bit, kb, "source."); err != nil {
 			return err
 		}
 		vstart := s.i
-		switch k {
-		case "ts_ms", "ts_sec", "pos", "row", "event_serial_no", "lsn":
+		switch {
+		case id >= sfTsMs && id <= sfLsn:
 			if s.isNull() {
 				break
 			}
@@ -241,21 +283,21 @@ func (st *state) source(s *scanner) error {
 				}
 				return errAt(ReasonInvalidSource, "source."+k, txt, "an integer")
 			}
-			switch k {
-			case "ts_ms":
+			switch id {
+			case sfTsMs:
 				src.tsMs, src.hasTsMs = v, true
-			case "ts_sec":
+			case sfTsSec:
 				src.tsSec, src.hasTsSec = v, true
-			case "pos":
+			case sfPos:
 				src.pos, src.hasPos = v, true
-			case "row":
+			case sfRow:
 				src.row = v
-			case "event_serial_no":
+			case sfEventSerialNo:
 				src.serial = v
-			case "lsn":
+			case sfLsn:
 				src.lsn, src.hasLsn = v, true
 			}
-		case "db", "table", "schema", "file", "change_lsn", "commit_lsn", "scn":
+		case id >= sfDb && id <= sfScn:
 			if s.isNull() {
 				break
 			}
@@ -267,23 +309,23 @@ func (st *state) source(s *scanner) error {
 				return withField(err, "source."+k)
 			}
 			v := st.decoded(a, e, sesc)
-			switch k {
-			case "db":
+			switch id {
+			case sfDb:
 				src.db = v
-			case "table":
+			case sfTable:
 				src.table = v
-			case "schema":
+			case sfSchema:
 				src.schema = v
-			case "file":
+			case sfFile:
 				src.file, src.fileTok = v, span{a - 1, e + 1}
-			case "change_lsn":
+			case sfChangeLsn:
 				src.changeLsn = v
-			case "commit_lsn":
+			case sfCommitLsn:
 				src.commitLsn = v
-			case "scn":
+			case sfScn:
 				src.scn = v
 			}
-		case "gtid":
+		case id == sfGtid:
 			if c := s.peek(); c != '"' && c != 'n' {
 				return errAt(ReasonInvalidSource, "source.gtid", s.valueText(), "a string or null")
 			}
@@ -292,7 +334,7 @@ func (st *state) source(s *scanner) error {
 				return withField(err, "source.gtid")
 			}
 			src.gtid = span{a, e}
-		case "snapshot":
+		case id == sfSnapshot:
 			switch s.peek() {
 			case '"', 't', 'f', 'n':
 			default:
