@@ -174,6 +174,10 @@ func TestHostileContractWithSchemas(t *testing.T) {
 		{"enum", strings.Replace(good, `"status":"pending"`, `"status":"lost"`, 1), nil, "contract_enum", nil},
 		{"non-optional null contradicts the schema", strings.Replace(good, `"transaction_type":"purchase"`, `"transaction_type":null`, 1), nil, "schema_payload_mismatch", []string{"after.transaction_type", "not optional"}},
 		{"optional in the schema, NOT NULL in the contract", strings.Replace(optional, `"transaction_type":"purchase"`, `"transaction_type":null`, 1), nil, "contract_not_null", []string{"after.transaction_type"}},
+		// Found by FuzzUnwrap: an event naming no table is the only contract's table, with a
+		// Connect schema too (as it already was without one).
+		{"no source table, schema lacks NOT NULL columns", `{"schema":{"type":"struct","fields":[{"type":"struct","field":"after","fields":[{"type":"bytes","field":"v"}]}]},` +
+			`"payload":{"after":{"v":""},"source":{"file":"0","pos":0},"op":"c"}}`, nil, "contract_not_null", []string{"after.transaction_id"}},
 	})
 }
 

@@ -648,6 +648,11 @@ func (st *state) tableName() string {
 func (st *state) typing(entry *schemaEntry, table string) (*rowType, *schemas.Table, error) {
 	u := st.u
 	contract := u.contractFor(st)
+	if contract == nil && len(u.o.Contracts) == 1 && table == "" {
+		// An event that names no table belongs to the pipeline's only table, with or
+		// without a Connect schema: its contract holds either way.
+		contract = u.o.Contracts[0]
+	}
 	if entry != nil && entry.value != nil {
 		return entry.rowType(contract, u.to), contract, nil
 	}
@@ -655,9 +660,6 @@ func (st *state) typing(entry *schemaEntry, table string) (*rowType, *schemas.Ta
 		return nil, nil, nil
 	}
 	if contract == nil {
-		if len(u.o.Contracts) == 1 && table == "" {
-			return u.typed[u.o.Contracts[0]], u.o.Contracts[0], nil
-		}
 		names := make([]string, 0, len(u.o.Contracts))
 		for _, t := range u.o.Contracts {
 			names = append(names, t.Name)
