@@ -22,6 +22,9 @@ func appendScaled(dst []byte, neg bool, digits []byte, scale, target, precision 
 	if len(digits) == 0 {
 		digits = []byte{'0'}
 	}
+	if len(digits) == 1 && digits[0] == '0' {
+		scale = target // zero is zero at any scale; a negative scale must not pad it to "000"
+	}
 	pad := 0
 	if target < scale {
 		cut := scale - target
@@ -199,4 +202,25 @@ func parseDecimalText(tmp []byte, s []byte, allowExp bool) (neg bool, digits []b
 		scale++
 	}
 	return neg, tmp[start:], scale, ""
+}
+
+// decimalDigits counts the significant integer and fractional digits of the value
+// digits × 10^-scale (scale may be negative): what DECIMAL(p,s) must have room for.
+// Leading zeros and the fraction's trailing zeros take no room.
+func decimalDigits(digits []byte, scale int) (intDigits, fracDigits int) {
+	for len(digits) > 0 && digits[0] == '0' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 {
+		return 0, 0
+	}
+	if scale <= 0 {
+		return len(digits) - scale, 0
+	}
+	n, frac := len(digits), scale
+	for frac > 0 && digits[n-1] == '0' {
+		n--
+		frac--
+	}
+	return max(n-frac, 0), frac
 }

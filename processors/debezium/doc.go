@@ -42,8 +42,8 @@
 // bytes with the topic's previous schema (memcmp, no scan), falling back to a hash of the
 // scanned block. When a table contract is configured too, it refines the Connect typing:
 // TINYINT(1)/BOOL columns become booleans (tinyint1_as_boolean), DECIMAL columns are rescaled
-// to and checked against the contract's precision and scale, and columns the contract lacks
-// are reported in debezium_unknown_columns.
+// to and checked against the contract's precision and scale, columns the contract lacks
+// are reported in debezium_unknown_columns, and the contract rules apply (below).
 //
 // With schemas disabled the contract (schema_file / schema_files, loaded with schemas.Load)
 // types the values; an event is matched to the contract whose table (and database, when the
@@ -56,14 +56,82 @@
 // Connect Decimals are decoded from their two's-complement bytes, decimal strings
 // (decimal.handling.mode=string) are validated and rescaled, JSON numbers (double mode or
 // decimal.format=NUMERIC) are read exactly from their text — never via float64 — and
-// refused when they carry more fractional digits than the scale (no rounding ever).
-// VariableScaleDecimal keeps its own scale unless a contract gives one. Dates are
-// "YYYY-MM-DD". Timestamp/MicroTimestamp/NanoTimestamp are "YYYY-MM-DDTHH:MM:SS.ffffffZ"
-// (nine digits when nanoseconds are non-zero): a zone-less DATETIME is its wall clock
-// written with Z, not shifted. ZonedTimestamp is normalised to UTC. MicroTime/Time/NanoTime
-// are "HH:MM:SS.ffffff". Year is an int; Enum, EnumSet (the comma-joined string) and Json
-// (the document as text) are strings; bytes and Bits stay base64 strings as Debezium sends
-// them; structs, arrays and unknown types pass through as JSON.
+// refused when they carry more fractional digits than the scale (no rounding ever). A
+// negative Connect scale multiplies (scale "-2", unscaled 152 is 15200, rendered at scale
+// 0 or at the contract's scale). VariableScaleDecimal keeps its own scale unless a contract
+// gives one. Dates are "YYYY-MM-DD". Timestamp/MicroTimestamp/NanoTimestamp are
+// "YYYY-MM-DDTHH:MM:SS.ffffffZ" (nine digits when nanoseconds are non-zero): a zone-less
+// DATETIME is its wall clock written with Z, not shifted. ZonedTimestamp is normalised to
+// UTC. MicroTime/Time/NanoTime are "HH:MM:SS.ffffff"; a contract TIME column is an interval
+// ("-00:00:01.000000", "838:59:59.000000"). Year is an int; Enum, EnumSet (the
+// comma-joined string) and Json (the document as text) are strings; bytes and Bits stay
+// base64 strings as Debezium sends them; structs, arrays and unknown types pass through as
+// JSON.
+//
+// With schemas disabled a contract DATETIME/TIMESTAMP column also accepts an ISO-8601 string
+// with a zone (YYYY-MM-DDTHH:MM:SS[.f{1,9}] then Z or ±HH:MM or ±HHMM), normalised to UTC.
+// A zone-less ISO string is refused (invalid_value) unless assume_time_zone names the zone;
+// then a local time in a daylight-saving gap or overlap of that zone is refused too.
+//
+// # Contract rules
+//
+// Whenever the event's table has a contract (schema_file / schema_files) — with Kafka
+// Connect schemas enabled too — every value is checked against its column where it is
+// decoded, before anything (PII hashing, a Delta writer) changes it, so bronze and silver
+// get the same verdict. The rules are schemas.Rule:
+//
+//	contract_not_null   a NOT NULL column is null or absent in the image that becomes the
+//	                    row (after for c/u/r, before for d; an update's before is not checked)
+//	contract_length     CHAR(n)/VARCHAR(n) with more than n characters (code points, not bytes)
+//	contract_enum       an ENUM value that is not a member exactly as declared ('' included),
+//	                    a SET value with a non-member
+//	contract_precision  a DECIMAL(p,s) value with more than p-s integer or s fractional
+//	                    significant digits (never rounded)
+//	contract_range      integers outside TINYINT..BIGINT [UNSIGNED]; DATE/DATETIME outside
+//	                    years 0000..9999; TIMESTAMP outside 1970-01-01 00:00:01 ..
+//	                    2038-01-19 03:14:07.999999 UTC (the epoch itself is accepted: it is
+//	                    Debezium's zero TIMESTAMP); TIME outside ±838:59:59; YEAR outside
+//	                    1901..2155 (or 0)
+//
+// Column names match the contract exactly. A column the contract lacks is a new column
+// (schema evolution, debezium_unknown_columns) unless Delta cannot store its name without
+// column mapping (empty, or a space or one of ,;{}()=\n\t) or it differs from a contract
+// column or another new column only by ASCII case: then invalid_column_name.
+//
+// # Strict JSON
+//
+// The scanner accepts exactly one JSON value: anything but whitespace after it, nesting
+// deeper than 512 levels, a bad escape or a raw control character is malformed_json. Escapes
+// are decoded in every string it reads: member names (envelope, source, images, keys), op,
+// source fields, values checked against the contract. Invalid UTF-8 and UTF-16 surrogates
+// that are not a high+low pair (\ud800 alone) are invalid_utf8. A member name repeated in
+// one object (the envelope, the payload, source, transaction, a row image, a schema block,
+// a VariableScaleDecimal, the Kafka key) is duplicate_field (invalid_key in a key).
+//
+// # Connect schema blocks
+//
+// A schema block is parsed once per distinct block (cached by its bytes; a block that is
+// invalid is cached as invalid but never stands in for the topic's last good schema). It
+// must be a Connect schema: an object with a known type (int8..int64, float32/64, boolean,
+// string, bytes, array with items, map with keys and values, struct with a fields array of
+// named fields, each name once), logical types on their base type (Decimal on bytes with an
+// integer scale in -130..130, …), before/after structs alike; otherwise schema_invalid. The
+// payload must agree with it: every field the row struct lists and no other, each value of
+// the field's Connect type and within its range, null only where optional, and a row only
+// under a schema that declares the image; otherwise schema_payload_mismatch. A Decimal
+// without a scale parameter is decimal_no_scale unless the contract gives the scale.
+//
+// # Kafka key
+//
+// When the message has kafka_key metadata (a Debezium key: {"id":1001} or
+// {"schema":…,"payload":{"id":1001}}), a row event's key columns must equal the row image's
+// (after for c/u/r, before for d), compared after typing both like the column; otherwise
+// key_mismatch. With a contract, the key must consist of exactly its primary key columns. A
+// key that cannot be read (not a JSON object, trailing bytes, repeated or too many fields, a
+// value that does not type) is invalid_key, also on a tombstone, which carries nothing else;
+// with a single contract, a tombstone's key must be that table's primary key. Without
+// kafka_key nothing is checked; heartbeats, schema changes and transaction metadata keep
+// keys of their own.
 //
 // # Non-row messages
 //
@@ -79,6 +147,19 @@
 // # Errors
 //
 // Unwrap returns an *Error whose Reason is the `reason` label of the
-// debezium_unwrap_errors_total counter. The processor never drops a failed message: it keeps
-// its body, gets the error (Benthos' errored() / catch) and debezium_error_reason metadata.
+// debezium_unwrap_errors_total counter (every reason's series exists from the start, at 0).
+// The processor never drops a failed message: it keeps its body (the original record), gets
+// the error (Benthos' errored() / catch) and debezium_error_reason metadata. The message
+// names the field, the value (truncated to 64 bytes) and what was expected. The codes
+// (AllReasons) are stable and agreed with the delta_lake dead-letter table:
+//
+//	event_too_large malformed_json duplicate_field invalid_utf8 missing_payload unknown_op
+//	missing_image type_mismatch invalid_value decimal_no_scale no_contract reserved_column
+//	invalid_source invalid_metadata schema_invalid schema_payload_mismatch
+//	invalid_column_name key_mismatch invalid_key contract_not_null contract_length
+//	contract_enum contract_precision contract_range
+//
+// event_too_large: the body exceeds max_message_bytes (the maximum event size, 16 MiB by
+// default). When the processor replaces a body it first stores the exact original bytes as
+// structured metadata debezium_raw (no copy), for replay.
 package debezium

@@ -43,11 +43,11 @@ func TestEagerMispredictionFallsBack(t *testing.T) {
 	u := mustNew(t, o)
 	_, err = u.Unwrap(txEvent(1, "c", false), Meta{})
 	require.NoError(t, err)
-	accEv := `{"before":null,"after":{"account_id":5,"balance":"AJg=","overdraft_allowed":0,"amount":"x"},` +
+	accEv := `{"before":null,"after":{"account_id":5,"customer_id":1,"account_type":"checking","currency":"EUR","balance":"AJg=","status":"active","overdraft_allowed":0,"created_at":0,"amount":"x"},` +
 		`"source":{"db":"bank","table":"accounts","file":"mysql-bin.000001","pos":1,"row":0},"op":"c"}`
 	r, err := u.Unwrap([]byte(accEv), Meta{})
 	require.NoError(t, err, "amount is not an accounts column, so it is not typed as the transactions decimal")
-	assert.Contains(t, string(r.Body), `"balance":"1.52","overdraft_allowed":false,"amount":"x"`)
+	assert.Contains(t, string(r.Body), `"balance":"1.52","status":"active","overdraft_allowed":false,"created_at":"1970-01-01T00:00:00.000000Z","amount":"x"`)
 	assert.Equal(t, []string{"amount"}, r.UnknownColumns)
 	// A wrong value is still reported with the right contract's expectation.
 	_, err = u.Unwrap([]byte(strings.Replace(accEv, `"overdraft_allowed":0`, `"overdraft_allowed":"no"`, 1)), Meta{})

@@ -1,14 +1,14 @@
 package debezium
 
 // member reads one member of the Debezium envelope (the payload object), recording spans
-// of the images so they can be typed once the source table is known.
-func (st *state) member(s *scanner, key []byte) error {
+// of the images so they can be typed once the source table is known. bit is the member's
+// envelopeBit (0 for names the unwrap does not know).
+func (st *state) member(s *scanner, key []byte, bit uint64) error {
 	st.nKeys++
-	k := string(key)
-	switch k {
-	case "before", "after":
+	switch bit {
+	case bBefore, bAfter:
 		if s.isNull() {
-			if k == "before" {
+			if bit == bBefore {
 				st.bNull = true
 			} else {
 				st.aNull = true
@@ -16,51 +16,56 @@ func (st *state) member(s *scanner, key []byte) error {
 			return nil
 		}
 		if s.peek() != '{' {
-			return errAt(ReasonTypeMismatch, "payload."+k, s.valueText(), "an object (the row image) or null")
+			return errAt(ReasonTypeMismatch, "payload."+string(key), s.valueText(), "an object (the row image) or null")
 		}
 		if !st.eagerInit {
 			st.initEager()
 		}
-		if st.eagerOK && st.convertEager(s, k == "before") {
+		if st.eagerOK && st.convertEager(s, bit == bBefore) {
 			return nil
 		}
 		a, e, err := s.skipObjectFast()
 		if err != nil {
-			return withField(err, "payload."+k)
+			return withField(err, "payload."+string(key))
 		}
-		if k == "before" {
+		if bit == bBefore {
 			st.before = span{a, e}
 		} else {
 			st.after = span{a, e}
 		}
 		return nil
-	case "op":
+	case bOp:
 		if s.peek() != '"' {
 			return errAt(ReasonUnknownOp, "payload.op", s.valueText(), "a string: c, u, d, r, t or m")
 		}
-		a, e, _, err := s.str()
+		a, e, esc, err := s.str()
 		if err != nil {
 			return withField(err, "payload.op")
 		}
-		st.op, st.hasOp = span{a, e}, true
-		st.recordAdd(s, "envelope", k, a-1, e+1)
+		st.op, st.hasOp = st.b[a:e], true
+		if esc { // "\u0063" is "c"
+			st.op = unquote(nil, st.op)
+		}
+		st.recordAdd(s, "envelope", "op", a-1, e+1)
 		return nil
-	case "source":
+	case bSource:
 		return st.source(s)
-	case "transaction":
+	case bTransaction:
 		return st.transaction(s)
-	case "ddl", "tableChanges":
+	case bDDL, bTableChanges:
 		st.isDDL = true
-	case "status":
+	case bStatus:
 		st.status = true
-	case "ts_ms", "ts_us", "ts_ns":
+	case bTsMs, bTsUs, bTsNs:
 		st.nTsKeys++
 	}
 	a, e, err := s.skip()
 	if err != nil {
-		return withField(err, "payload."+k)
+		return withField(err, "payload."+string(key))
 	}
-	st.recordAdd(s, "envelope", k, a, e)
+	if len(st.u.add) > 0 {
+		st.recordAdd(s, "envelope", string(key), a, e)
+	}
 	return nil
 }
 
@@ -91,13 +96,13 @@ func (st *state) initEager() {
 // the authoritative error.
 func (st *state) convertEager(s *scanner, before bool) bool {
 	start := s.i
-	buf, unk, img := &st.bufAfter, &st.unkAfter, "after"
+	buf, unk, img, info := &st.bufAfter, &st.unkAfter, "after", &st.imgA
 	if before {
-		buf, unk, img = &st.bufBefore, &st.unkBefore, "before"
+		buf, unk, img, info = &st.bufBefore, &st.unkBefore, "before", &st.imgB
 	}
 	*unk = nil
 	st.img = img
-	out, err := st.appendImageFrom((*buf)[:0], st.eagerRT, s, unk)
+	out, err := st.appendImageFrom((*buf)[:0], st.eagerRT, s, unk, info)
 	st.img = ""
 	*buf = out
 	if err != nil {
@@ -122,6 +127,120 @@ func (st *state) recordAdd(s *scanner, scope, name string, a, e int) {
 	}
 }
 
+// Source members Debezium sends, numbered for one string switch per member: the number
+// picks the handling (integer switches are cheap) and is the member's bit for duplicate
+// detection. 0 is any other member.
+const (
+	sfTsMs = iota + 1
+	sfTsSec
+	sfPos
+	sfRow
+	sfEventSerialNo
+	sfLsn
+	sfDb
+	sfTable
+	sfSchema
+	sfFile
+	sfChangeLsn
+	sfCommitLsn
+	sfScn
+	sfGtid
+	sfSnapshot
+	sfVersion
+	sfConnector
+	sfName
+	sfTsUs
+	sfTsNs
+	sfSequence
+	sfServerId
+	sfThread
+	sfQuery
+	sfTxId
+	sfXmin
+	sfCommitScn
+	sfRsId
+	sfSsn
+	sfRedoThread
+	sfUserName
+)
+
+func sourceField(k string) uint {
+	switch k {
+	case "ts_ms":
+		return sfTsMs
+	case "ts_sec":
+		return sfTsSec
+	case "pos":
+		return sfPos
+	case "row":
+		return sfRow
+	case "event_serial_no":
+		return sfEventSerialNo
+	case "lsn":
+		return sfLsn
+	case "db":
+		return sfDb
+	case "table":
+		return sfTable
+	case "schema":
+		return sfSchema
+	case "file":
+		return sfFile
+	case "change_lsn":
+		return sfChangeLsn
+	case "commit_lsn":
+		return sfCommitLsn
+	case "scn":
+		return sfScn
+	case "gtid":
+		return sfGtid
+	case "snapshot":
+		return sfSnapshot
+	case "version":
+		return sfVersion
+	case "connector":
+		return sfConnector
+	case "name":
+		return sfName
+	case "ts_us":
+		return sfTsUs
+	case "ts_ns":
+		return sfTsNs
+	case "sequence":
+		return sfSequence
+	case "server_id":
+		return sfServerId
+	case "thread":
+		return sfThread
+	case "query":
+		return sfQuery
+	case "txId":
+		return sfTxId
+	case "xmin":
+		return sfXmin
+	case "commit_scn":
+		return sfCommitScn
+	case "rs_id":
+		return sfRsId
+	case "ssn":
+		return sfSsn
+	case "redo_thread":
+		return sfRedoThread
+	case "user_name":
+		return sfUserName
+	}
+	return 0
+}
+
+// decoded returns a string token's contents with escapes resolved: the input itself when
+// there are none (the common case, no copy).
+func (st *state) decoded(a, e int, esc bool) []byte {
+	if esc {
+		return unquote(make([]byte, 0, e-a), st.b[a:e])
+	}
+	return st.b[a:e:e]
+}
+
 func (st *state) source(s *scanner) error {
 	if s.isNull() {
 		return nil
@@ -140,17 +259,23 @@ func (st *state) source(s *scanner) error {
 		if err != nil {
 			return withField(err, "payload.source")
 		}
-		k := string(st.b[ka:ke])
-		if esc {
-			k = string(unquote(nil, st.b[ka:ke]))
+		kb := st.decoded(ka, ke, esc)
+		k := string(kb)
+		id := sourceField(k)
+		var bit uint64
+		if id != 0 {
+			bit = 1 << id
+		}
+		if err := once(&st.srcBits, &st.srcSet, bit, kb, "source."); err != nil {
+			return err
 		}
 		vstart := s.i
-		switch k {
-		case "ts_ms", "ts_sec", "pos", "row", "event_serial_no", "lsn":
+		switch {
+		case id >= sfTsMs && id <= sfLsn:
 			if s.isNull() {
 				break
 			}
-			v, txt, ok := s.readInt(true)
+			v, txt, ok := st.readSourceInt(s)
 			if !ok {
 				s.i = vstart
 				if txt == nil {
@@ -158,21 +283,21 @@ func (st *state) source(s *scanner) error {
 				}
 				return errAt(ReasonInvalidSource, "source."+k, txt, "an integer")
 			}
-			switch k {
-			case "ts_ms":
+			switch id {
+			case sfTsMs:
 				src.tsMs, src.hasTsMs = v, true
-			case "ts_sec":
+			case sfTsSec:
 				src.tsSec, src.hasTsSec = v, true
-			case "pos":
+			case sfPos:
 				src.pos, src.hasPos = v, true
-			case "row":
+			case sfRow:
 				src.row = v
-			case "event_serial_no":
+			case sfEventSerialNo:
 				src.serial = v
-			case "lsn":
+			case sfLsn:
 				src.lsn, src.hasLsn = v, true
 			}
-		case "db", "table", "schema", "file", "change_lsn", "commit_lsn", "scn":
+		case id >= sfDb && id <= sfScn:
 			if s.isNull() {
 				break
 			}
@@ -183,24 +308,24 @@ func (st *state) source(s *scanner) error {
 			if err != nil {
 				return withField(err, "source."+k)
 			}
-			p := span{a, e}
-			switch k {
-			case "db":
-				src.db, src.dbEsc = p, sesc
-			case "table":
-				src.table, src.tableEsc = p, sesc
-			case "schema":
-				src.schema = p
-			case "file":
-				src.file = p
-			case "change_lsn":
-				src.changeLsn = p
-			case "commit_lsn":
-				src.commitLsn = p
-			case "scn":
-				src.scn = p
+			v := st.decoded(a, e, sesc)
+			switch id {
+			case sfDb:
+				src.db = v
+			case sfTable:
+				src.table = v
+			case sfSchema:
+				src.schema = v
+			case sfFile:
+				src.file, src.fileTok = v, span{a - 1, e + 1}
+			case sfChangeLsn:
+				src.changeLsn = v
+			case sfCommitLsn:
+				src.commitLsn = v
+			case sfScn:
+				src.scn = v
 			}
-		case "gtid":
+		case id == sfGtid:
 			if c := s.peek(); c != '"' && c != 'n' {
 				return errAt(ReasonInvalidSource, "source.gtid", s.valueText(), "a string or null")
 			}
@@ -209,7 +334,7 @@ func (st *state) source(s *scanner) error {
 				return withField(err, "source.gtid")
 			}
 			src.gtid = span{a, e}
-		case "snapshot":
+		case id == sfSnapshot:
 			switch s.peek() {
 			case '"', 't', 'f', 'n':
 			default:
@@ -236,6 +361,21 @@ func (st *state) source(s *scanner) error {
 	return nil
 }
 
+// readSourceInt reads an integer source field, also accepting a quoted integer (Debezium
+// doc examples quote int64 envelope fields), escapes included.
+func (st *state) readSourceInt(s *scanner) (int64, []byte, bool) {
+	if s.peek() != '"' {
+		return s.readInt(false)
+	}
+	a, e, esc, err := s.str()
+	if err != nil {
+		return 0, nil, false
+	}
+	txt := st.decoded(a, e, esc)
+	v, ok := parseInt(txt)
+	return v, st.b[a:e], ok
+}
+
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
@@ -260,16 +400,21 @@ func (st *state) transaction(s *scanner) error {
 	if err != nil {
 		return withField(err, "payload.transaction")
 	}
+	var seen nameSet
 	for more := !empty; more; {
-		ka, ke, _, err := s.key()
+		ka, ke, esc, err := s.key()
 		if err != nil {
 			return withField(err, "payload.transaction")
+		}
+		k := st.decoded(ka, ke, esc)
+		if err := once(new(uint64), &seen, 0, k, "transaction."); err != nil {
+			return err
 		}
 		a, e, err := s.skip()
 		if err != nil {
 			return withField(err, "payload.transaction")
 		}
-		st.recordAdd(s, "transaction", string(st.b[ka:ke]), a, e)
+		st.recordAdd(s, "transaction", string(k), a, e)
 		if more, err = s.next(); err != nil {
 			return withField(err, "payload.transaction")
 		}

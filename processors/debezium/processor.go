@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+	_ "time/tzdata" // assume_time_zone must work on hosts without a zoneinfo database
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
@@ -25,6 +27,7 @@ const (
 	fAddFields        = "add_fields"
 	fAddFieldsPrefix  = "add_fields_prefix"
 	fMaxMessageBytes  = "max_message_bytes"
+	fAssumeTimeZone   = "assume_time_zone"
 	fOldDeleteMode    = "delete.handling.mode"
 	fOldDropTombs     = "drop.tombstones"
 	fOldDeleteTombMod = "delete.tombstone.handling.mode"
@@ -45,6 +48,9 @@ const (
 	MetaSourcePos          = "debezium_source_pos"
 	MetaSourceTS           = "debezium_source_ts"
 	MetaErrorReason        = "debezium_error_reason"
+	// MetaRaw is structured metadata holding the exact original body ([]byte) of a message
+	// whose body the processor replaced, so a dead letter can be replayed byte for byte.
+	MetaRaw = "debezium_raw"
 )
 
 func processorSpec() *service.ConfigSpec {
@@ -83,7 +89,8 @@ ZonedTimestamp is normalised to UTC; MicroTime/Time become "HH:MM:SS.ffffff". Ye
 integer; Enum, EnumSet (comma-joined) and Json (text) are strings; bytes and Bits stay base64
 strings. TINYINT(1)/BOOL columns of the contract become booleans when tinyint1_as_boolean.
 A column the contract does not know (ADD COLUMN upstream) is passed through as its JSON value
-and named in the `+"`debezium_unknown_columns`"+` metadata; it never fails the message. When the Connect schema types it,
+and named in the `+"`debezium_unknown_columns`"+` metadata; it fails the message only when its name cannot become a
+Delta column (see Contract rules). When the Connect schema types it,
 `+"`debezium_unknown_column_types`"+` gives its Delta type (`+"`name:type`"+` pairs separated by `+"`;`"+`, e.g.
 `+"`fee:decimal(12,2);note:string`"+`), which the `+"`delta_lake`"+` output uses for schema evolution. Truncates carry
 their position and time in `+"`debezium_source_pos`"+` and `+"`debezium_source_ts`"+`.
@@ -100,17 +107,74 @@ or dropped: tombstones by default, the others when listed in drop_kinds.
 Every message gets `+"`debezium_kind`"+` (row, tombstone, heartbeat, schema_change, transaction,
 truncate, message); rows also `+"`debezium_op`"+` and `+"`debezium_table`"+`.
 
+### Contract rules
+
+Whenever the event's table has a contract (`+"`schema_file`"+` / `+"`schema_files`"+`), also with Kafka Connect schemas
+enabled (the contract is the source table's truth), each value is checked where it is decoded, before any
+later step changes it, so bronze and silver get the same verdict:
+
+| Reason | Rule |
+|---|---|
+| `+"`contract_not_null`"+` | a NOT NULL column is null or absent in the image that becomes the row (`+"`after`"+` for c/u/r, `+"`before`"+` for d) |
+| `+"`contract_length`"+` | CHAR(n)/VARCHAR(n) holds more than n characters (Unicode code points, not bytes) |
+| `+"`contract_enum`"+` | an ENUM value is not a member exactly as declared (`+"`''`"+` included); a SET value has a non-member |
+| `+"`contract_precision`"+` | a DECIMAL(p,s) value has more than p-s integer or s fractional digits (never rounded) |
+| `+"`contract_range`"+` | an integer outside its TINYINT…BIGINT [UNSIGNED] range; DATE/DATETIME outside years 0000–9999; TIMESTAMP outside 1970-01-01 00:00:01 – 2038-01-19 03:14:07.999999 UTC (the epoch, Debezium's zero TIMESTAMP, is accepted); TIME outside ±838:59:59; YEAR outside 1901–2155 (or 0) |
+
+Column names match the contract exactly. A new column (one the contract lacks) passes through and is named in
+`+"`debezium_unknown_columns`"+`, unless Delta cannot store its name without column mapping (empty, a space or one of
+`+"`,;{}()=`"+`, newline, tab) or it differs from a contract column or another new column only by case: then
+`+"`invalid_column_name`"+`.
+
+With schemas disabled a contract DATETIME/TIMESTAMP column accepts epoch numbers and ISO-8601 strings with a zone
+(`+"`2026-03-01T12:34:57.123Z`"+`, `+"`+02:00`"+`, `+"`-05:30`"+`), normalised to UTC; a zone-less string is refused
+(`+"`invalid_value`"+`) unless `+"`assume_time_zone`"+` is set. A Connect Decimal with a negative scale is exact
+(scale `+"`-2`"+`, unscaled 152 is `+"`15200`"+`).
+
+### Kafka key
+
+When a row event has `+"`kafka_key`"+` metadata (the Debezium key: `+"`{\"transaction_id\":1001}`"+`, or schema-wrapped
+`+"`{\"schema\":…,\"payload\":{…}}`"+`), its columns must equal the row image's (`+"`after`"+` for c/u/r, `+"`before`"+` for d),
+compared as typed values; with a contract they must be exactly its primary key. Kafka partitions and compacts by
+the key and silver merges by the row's key: when they disagree, one of them is wrong. A tombstone's key must be
+readable (with a single contract: that table's primary key). Without `+"`kafka_key`"+` nothing is checked.
+
 ### Errors
 
-A message that cannot be unwrapped (broken JSON, no payload, unknown op, a value of the wrong
-JSON type or out of range, a decimal without scale, invalid UTF-8, larger than
-max_message_bytes, …) is not dropped: it continues unchanged, flagged with an error naming the
-field, the value and what was expected, with `+"`debezium_error_reason`"+` metadata, and the counter
-`+"`debezium_unwrap_errors_total{reason}`"+` is incremented. Route such messages with a `+"`catch`"+`, a
-`+"`switch`"+` on `+"`errored()`"+` or a `+"`reject_errored`"+`/`+"`fallback`"+` output to a dead-letter table.`).
+A message that cannot be unwrapped is not dropped: it continues with its original body, flagged with an error
+naming the field, the value (truncated) and what was expected, with `+"`debezium_error_reason`"+` metadata, and
+`+"`debezium_unwrap_errors_total{reason}`"+` is incremented (every reason's series exists from the start at 0). Route
+such messages with a `+"`catch`"+`, a `+"`switch`"+` on `+"`errored()`"+` or a `+"`reject_errored`"+`/`+"`fallback`"+` output to a
+dead-letter table. The reason codes are stable:
+
+| Reason | Meaning |
+|---|---|
+| `+"`event_too_large`"+` | the body is larger than `+"`max_message_bytes`"+` (16 MiB by default) |
+| `+"`malformed_json`"+` | not JSON; anything but whitespace after the value; nesting deeper than 512 levels; a bad escape |
+| `+"`duplicate_field`"+` | a key repeated in one JSON object (envelope, payload, source, transaction, row image, schema block) |
+| `+"`invalid_utf8`"+` | a string that is not valid UTF-8, or a UTF-16 surrogate escape that is not a high+low pair |
+| `+"`missing_payload`"+` | a schema wrapper without payload, or no envelope fields |
+| `+"`unknown_op`"+` | op missing or not c, u, d, r, t, m (escapes are decoded: `+"`\u0063`"+` is c) |
+| `+"`missing_image`"+` | c/u/r without after, d without before |
+| `+"`type_mismatch`"+` | a value of the wrong JSON type for its contract column |
+| `+"`invalid_value`"+` | right JSON type, impossible value (bad base64, a date that does not exist, a zone-less time) |
+| `+"`decimal_no_scale`"+` | a decimal whose scale neither the Connect schema nor the contract gives |
+| `+"`no_contract`"+` | schemas disabled and no contract for the event's table |
+| `+"`reserved_column`"+` | a source column named like an output metadata column (`+"`_op`"+`, …) |
+| `+"`invalid_source`"+` | a source block that cannot give `+"`_source_pos`"+` / `+"`_source_ts`"+` |
+| `+"`invalid_metadata`"+` | `+"`kafka_partition`"+` / `+"`kafka_offset`"+` not integers |
+| `+"`schema_invalid`"+` | a malformed Connect schema block (no or unknown type, fields not an array, Decimal scale not an integer, …) |
+| `+"`schema_payload_mismatch`"+` | the payload contradicts its schema (a string where it says int32, a field listed but absent or absent but present, null in a non-optional field) |
+| `+"`invalid_column_name`"+` | a new column Delta cannot store without column mapping, or a case variant of another column |
+| `+"`key_mismatch`"+` | the Kafka key (`+"`kafka_key`"+`) names other primary-key values than the row image |
+| `+"`invalid_key`"+` | the Kafka key of a row or tombstone cannot be read as the table's key |
+| `+"`contract_not_null`"+`, `+"`contract_length`"+`, `+"`contract_enum`"+`, `+"`contract_precision`"+`, `+"`contract_range`"+` | see Contract rules |
+
+When the processor replaces a message's body it first stores the exact original bytes as structured metadata
+`+"`debezium_raw`"+`, so a dead letter written later can be replayed byte for byte.`).
 		Fields(
 			service.NewStringField(fSchemaFile).
-				Description("Table contract for typing values when Kafka Connect schemas are disabled (and for TINYINT(1)→boolean and decimal scale checks when they are enabled): an embedded contract name such as `transactions` or a path such as `schemas/transactions.yaml`. Events are matched to it by source table name (contract `database.table` or `table`); a schemas-disabled event of another table fails with reason no_contract.").
+				Description("Table contract: it types values when Kafka Connect schemas are disabled (and refines TINYINT(1)→boolean and decimal scales when they are enabled), and its rules (NOT NULL, lengths, ENUM members, DECIMAL digits, ranges) are checked in both cases. An embedded contract name such as `transactions` or a path such as `schemas/transactions.yaml`. Events are matched to it by source table name (contract `database.table` or `table`); a schemas-disabled event of another table fails with reason no_contract.").
 				Examples("schemas/transactions.yaml", "accounts").Optional(),
 			service.NewStringListField(fSchemaFiles).
 				Description("More table contracts, for a pipeline that reads several tables' topics. Each event uses the contract whose table matches source.db/source.table.").
@@ -144,8 +208,11 @@ field, the value and what was expected, with `+"`debezium_error_reason`"+` metad
 				Examples([]string{"source.query", "transaction.id:txn_id"}).Default([]string{}).Advanced(),
 			service.NewStringField(fAddFieldsPrefix).Description("Prefix of add_fields columns.").Default("__").Advanced(),
 			service.NewIntField(fMaxMessageBytes).
-				Description("Messages larger than this fail with reason too_large instead of being decoded.").
-				Default(8<<20).Advanced(),
+				Description("The maximum event size in bytes: a message body larger than this fails with reason `event_too_large` before any of it is decoded (a row that large cannot be a real change of a bank table, and decoding it costs memory). The default is 16 MiB.").
+				Default(DefaultMaxEventBytes).Advanced(),
+			service.NewStringField(fAssumeTimeZone).
+				Description("The IANA time zone (e.g. `Europe/Berlin`, `UTC`) in which to read ISO-8601 DATETIME/TIMESTAMP strings that carry no zone, when schemas are disabled. Empty (the default) refuses them with `invalid_value`: a time without a zone is not an instant, and guessing one moves transactions in time. A local time that falls into a daylight-saving gap or overlap in the zone is refused too. Strings with `Z` or an offset and epoch numbers are always accepted.").
+				Examples("Europe/Berlin", "UTC").Default("").Advanced(),
 			service.NewStringField(fOldDeleteTombMod).
 				Description("Alias for Debezium users: `drop` = delete_handling drop; `tombstone` and `delete-to-tombstone` = delete_handling tombstone; `rewrite` = delete_handling rewrite; `rewrite-with-tombstone` = rewrite plus tombstone_handling keep. Fails if it contradicts a non-default delete_handling/tombstone_handling.").
 				Optional().Advanced(),
@@ -241,6 +308,13 @@ func optionsFromConfig(conf *service.ParsedConfig) (Options, error) {
 	if o.MaxMessageBytes, err = conf.FieldInt(fMaxMessageBytes); err != nil {
 		return o, err
 	}
+	zone, err := conf.FieldString(fAssumeTimeZone)
+	if err != nil {
+		return o, err
+	}
+	if o.AssumeTimeZone, err = loadZone(zone); err != nil {
+		return o, err
+	}
 	aliases := aliasValues{}
 	if conf.Contains(fOldDeleteTombMod) {
 		v, err := conf.FieldString(fOldDeleteTombMod)
@@ -265,6 +339,22 @@ func optionsFromConfig(conf *service.ParsedConfig) (Options, error) {
 	}
 	err = aliases.apply(&o, deleteSet, tombSet)
 	return o, err
+}
+
+// loadZone reads assume_time_zone: "" is none (refuse zone-less times). "Local" is refused
+// because it would make the data depend on the machine the pipeline runs on.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" {
+		return nil, nil
+	}
+	if name == "Local" {
+		return nil, fmt.Errorf("%s %q: name the zone (e.g. Europe/Berlin or UTC); the machine's local zone is not a property of the data", fAssumeTimeZone, name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: expected an IANA time zone such as Europe/Berlin or UTC: %w", fAssumeTimeZone, name, err)
+	}
+	return loc, nil
 }
 
 type aliasValues struct {
@@ -340,11 +430,17 @@ func newProcessor(conf *service.ParsedConfig, res *service.Resources) (service.P
 	if err != nil {
 		return nil, err
 	}
-	return &processor{
+	p := &processor{
 		u:       u,
 		errs:    res.Metrics().NewCounter("debezium_unwrap_errors_total", "reason"),
 		dropped: res.Metrics().NewCounter("debezium_unwrap_dropped_total", "kind"),
-	}, nil
+	}
+	// Every series exists from the start at 0, so a dashboard or an alert on rate() sees
+	// the first error of a kind instead of a series appearing out of nowhere.
+	for _, r := range AllReasons {
+		p.errs.Incr(0, string(r))
+	}
+	return p, nil
 }
 
 // MetaFromMessage reads the kafka input's metadata keys.
@@ -356,6 +452,7 @@ func MetaFromMessage(msg *service.Message) Meta {
 	if t, ok := msg.MetaGet("kafka_tombstone"); ok && strings.EqualFold(t, "true") {
 		m.TombstoneFlag = true
 	}
+	m.Key, m.HasKey = msg.MetaGet("kafka_key")
 	return m
 }
 
@@ -366,14 +463,14 @@ func (p *processor) Process(_ context.Context, msg *service.Message) (service.Me
 	}
 	res, err := p.u.Unwrap(body, MetaFromMessage(msg))
 	if err != nil {
-		reason := string(ReasonInvalidJSON)
+		reason := string(ReasonMalformedJSON)
 		var e *Error
 		if errors.As(err, &e) {
 			reason = string(e.Reason)
 		}
 		p.errs.Incr(1, reason)
 		msg.MetaSetMut(MetaErrorReason, reason)
-		msg.SetError(err)
+		msg.SetError(err) // the body stays the original: the dead letter is the record
 		return service.MessageBatch{msg}, nil
 	}
 	if res.Drop {
@@ -381,6 +478,9 @@ func (p *processor) Process(_ context.Context, msg *service.Message) (service.Me
 		return nil, nil
 	}
 	if res.Body != nil {
+		// Benthos never mutates a message's bytes in place (SetBytes swaps the slice), so the
+		// original can be kept without a copy.
+		msg.MetaSetMut(MetaRaw, body)
 		msg.SetBytes(res.Body)
 	}
 	msg.MetaSetMut(MetaKind, string(res.Kind))

@@ -25,10 +25,26 @@ type counter struct {
 	key string
 }
 
-func (c counter) Incr(n int64)                  { c.c.mu.Lock(); c.c.m[c.key] += n; c.c.mu.Unlock() }
+func (c counter) Incr(n int64) {
+	c.c.mu.Lock()
+	c.c.m[c.key] += n // Incr(0) creates the series
+	c.c.mu.Unlock()
+}
 func (counter) Timing(int64)                    {}
 func (counter) Set(int64)                       {}
 func (c *counters) Close(context.Context) error { return nil }
+
+// has reports whether a counter series exists (was created, even at 0).
+func (c *counters) has(name, label string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.m {
+		if strings.HasPrefix(k, name+"{") && strings.HasSuffix(k, ","+label+"}") {
+			return true
+		}
+	}
+	return false
+}
 
 // get sums a counter over the labels Benthos adds (label, path), by name and own label value.
 func (c *counters) get(name, label string) int64 {
@@ -66,6 +82,7 @@ type outMsg struct {
 	body string
 	meta map[string]string
 	err  error
+	raw  []byte // structured metadata debezium_raw, nil when absent
 }
 
 // runProcessor feeds messages through a real Benthos stream running debezium_unwrap with
@@ -89,8 +106,13 @@ func runProcessor(t *testing.T, conf string, in []inMsg) ([]outMsg, *counters) {
 		require.NoError(t, err)
 		meta := map[string]string{}
 		_ = m.MetaWalk(func(k, v string) error { meta[k] = v; return nil })
+		var raw []byte
+		if v, ok := m.MetaGetMut(MetaRaw); ok {
+			raw, _ = v.([]byte)
+			require.True(t, raw != nil, "debezium_raw must be []byte, got %T", v)
+		}
 		mu.Lock()
-		out = append(out, outMsg{body: string(b), meta: meta, err: m.GetError()})
+		out = append(out, outMsg{body: string(b), meta: meta, err: m.GetError(), raw: raw})
 		mu.Unlock()
 		return nil
 	}))
@@ -170,7 +192,7 @@ func TestProcessorWithoutMetadataOmitsKafkaColumns(t *testing.T) {
 func TestProcessorErrorsAreFlaggedAndCounted(t *testing.T) {
 	in := []inMsg{
 		{body: `{"op":"c","after":{"id":1}`},                              // broken JSON
-		{body: `{"schema":{"type":"struct"}}`},                            // missing payload
+		{body: `{"schema":{"type":"struct","fields":[]}}`},                // missing payload
 		{body: `{"op":"x","after":{"id":1},"source":{}}`},                 // unknown op
 		{body: strings.Repeat(" ", 2048) + "{}"},                          // too large (limit 1 KiB)
 		{body: upd301, meta: map[string]string{"kafka_partition": "two"}}, // bad metadata
@@ -178,7 +200,10 @@ func TestProcessorErrorsAreFlaggedAndCounted(t *testing.T) {
 	}
 	out, cs := runProcessor(t, "max_message_bytes: 1024", in)
 	require.Len(t, out, len(in), "errored messages must not be dropped")
-	wantReasons := []Reason{ReasonInvalidJSON, ReasonMissingPayload, ReasonUnknownOp, ReasonTooLarge, ReasonInvalidMeta}
+	wantReasons := []Reason{ReasonMalformedJSON, ReasonMissingPayload, ReasonUnknownOp, ReasonEventTooLarge, ReasonInvalidMeta}
+	for i := range wantReasons {
+		assert.Nil(t, out[i].raw, "an errored message keeps its body, which is the raw record: no debezium_raw")
+	}
 	for i, r := range wantReasons {
 		require.Error(t, out[i].err, "message %d", i)
 		assert.Equal(t, string(r), out[i].meta[MetaErrorReason])

@@ -5,15 +5,28 @@ import "strings"
 // row renders a c/u/r/d event as the output row (see the package documentation).
 func (st *state) row(op byte, table string, entry *schemaEntry, m Meta) (Result, error) {
 	u := st.u
-	image, imgName := st.after, "after"
+	image, imgName, info := st.after, "after", &st.imgA
 	if op == 'd' {
-		image, imgName = st.before, "before"
+		image, imgName, info = st.before, "before", &st.imgB
 	}
 	if !image.ok() {
 		return Result{}, &Error{Reason: ReasonMissingImage, Field: "payload." + imgName, Value: "null",
 			Expected: "the row image for op " + string(op) + " (Debezium needs binlog_row_image=FULL)"}
 	}
-	rt, err := st.typing(entry, table)
+	if entry != nil {
+		// A row under a Connect schema must be described by it: typing it from the
+		// contract instead would accept whatever the payload says.
+		switch {
+		case !entry.hasAfter && !entry.hasBefore:
+			return Result{}, &Error{Reason: ReasonSchemaPayloadMismatch, Field: "payload." + imgName, Value: "(an image)",
+				Expected: "a Connect schema that declares the before/after row struct of a change event"}
+		case st.after.ok() && !entry.hasAfter:
+			return Result{}, &Error{Reason: ReasonSchemaPayloadMismatch, Field: "payload.after", Value: "(an image)", Expected: "no after image: the Connect schema declares none"}
+		case st.before.ok() && !entry.hasBefore:
+			return Result{}, &Error{Reason: ReasonSchemaPayloadMismatch, Field: "payload.before", Value: "(an image)", Expected: "no before image: the Connect schema declares none"}
+		}
+	}
+	rt, contract, err := st.typing(entry, table)
 	if err != nil {
 		return Result{}, err
 	}
@@ -38,10 +51,18 @@ func (st *state) row(op byte, table string, entry *schemaEntry, m Meta) (Result,
 		st.unknown = st.unkAfter
 	} else {
 		st.img = imgName
-		if out, err = st.appendImage(out, rt, image, &st.unknown); err != nil {
+		if out, err = st.appendImage(out, rt, image, &st.unknown, info); err != nil {
 			return Result{}, err
 		}
 		st.img = ""
+	}
+	if info.notNull != nil {
+		return Result{}, info.notNull
+	}
+	if m.HasKey {
+		if err := st.checkRowKey(rt, contract, info, out[1:], imgName); err != nil {
+			return Result{}, err
+		}
 	}
 	if len(out) > 1 {
 		out = append(out, ',')
@@ -65,8 +86,8 @@ func (st *state) row(op byte, table string, entry *schemaEntry, m Meta) (Result,
 	out = append(out, `,"_source_gtid":`...)
 	out = appendRawOrNull(out, st.b, src.gtid)
 	out = append(out, `,"_source_file":`...)
-	if src.file.ok() {
-		out = append(out, st.b[src.file.a-1:src.file.e+1]...)
+	if src.file != nil {
+		out = append(out, st.b[src.fileTok.a:src.fileTok.e]...)
 	} else {
 		out = append(out, "null"...)
 	}
@@ -114,7 +135,7 @@ func (st *state) row(op byte, table string, entry *schemaEntry, m Meta) (Result,
 				out = append(out, st.bufBefore...)
 			} else {
 				st.img = "before"
-				if out, err = st.appendImage(out, rt, st.before, nil); err != nil {
+				if out, err = st.appendImage(out, rt, st.before, nil, &st.imgB); err != nil {
 					return Result{}, err
 				}
 				st.img = ""
@@ -189,13 +210,12 @@ func (st *state) appendSnapshot(dst []byte) []byte {
 //	Oracle         %030s               scn, left-padded with zeros
 func (st *state) appendPos(dst []byte) ([]byte, error) {
 	src := &st.src
-	b := st.b
 	switch {
-	case src.file.ok() || src.hasPos:
-		if !src.file.ok() || !src.hasPos {
+	case src.file != nil || src.hasPos:
+		if src.file == nil || !src.hasPos {
 			return dst, &Error{Reason: ReasonInvalidSource, Field: "source.file", Value: "(missing)", Expected: "both source.file and source.pos"}
 		}
-		file := b[src.file.a:src.file.e]
+		file := src.file
 		num := file[strings.LastIndexByte(string(file), '.')+1:]
 		n, ok := parseInt(num)
 		if !ok || n < 0 || n > 9999999999 || num[0] == '-' {
@@ -211,11 +231,20 @@ func (st *state) appendPos(dst []byte) ([]byte, error) {
 		dst = append(dst, ':')
 		dst = appendPadded(dst, src.row, 6)
 		return append(dst, '"'), nil
-	case src.commitLsn.ok() || src.changeLsn.ok():
+	case src.commitLsn != nil || src.changeLsn != nil:
+		// Fixed-width hex LSNs sort byte-wise; anything else would not, or would break the
+		// position's JSON string.
+		for _, l := range [2][]byte{src.commitLsn, src.changeLsn} {
+			for _, c := range l {
+				if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':') {
+					return dst, errAt(ReasonInvalidSource, "source.change_lsn", l, "a SQL Server LSN such as 0000003a:00002f50:0005")
+				}
+			}
+		}
 		dst = append(dst, '"')
-		dst = append(dst, b[src.commitLsn.a:src.commitLsn.e]...)
+		dst = append(dst, src.commitLsn...)
 		dst = append(dst, ':')
-		dst = append(dst, b[src.changeLsn.a:src.changeLsn.e]...)
+		dst = append(dst, src.changeLsn...)
 		dst = append(dst, ':')
 		dst = appendPadded(dst, src.serial, 20)
 		return append(dst, '"'), nil
@@ -226,8 +255,8 @@ func (st *state) appendPos(dst []byte) ([]byte, error) {
 		dst = append(dst, '"')
 		dst = appendPadded(dst, src.lsn, 20)
 		return append(dst, '"'), nil
-	case src.scn.ok():
-		scn := b[src.scn.a:src.scn.e]
+	case src.scn != nil:
+		scn := src.scn
 		if _, ok := parseInt(scn); !ok || len(scn) > 30 || scn[0] == '-' {
 			return dst, errAt(ReasonInvalidSource, "source.scn", scn, "a decimal SCN")
 		}
@@ -252,19 +281,32 @@ func appendPadded(dst []byte, v int64, width int) []byte {
 }
 
 // appendImage types the members of a row image object into dst (without braces).
-func (st *state) appendImage(dst []byte, rt *rowType, img span, unknown *[]string) ([]byte, error) {
+func (st *state) appendImage(dst []byte, rt *rowType, img span, unknown *[]string, info *imageInfo) ([]byte, error) {
 	s := &scanner{b: st.b[:img.e], i: img.a}
-	return st.appendImageFrom(dst, rt, s, unknown)
+	return st.appendImageFrom(dst, rt, s, unknown, info)
 }
 
 // appendImageFrom reads the image object at the scanner's cursor. Columns the typing does
-// not know are appended to *unknown (when unknown is not nil).
-func (st *state) appendImageFrom(dst []byte, rt *rowType, s *scanner, unknown *[]string) ([]byte, error) {
+// not know are appended to *unknown (when unknown is not nil). info receives what the
+// caller checks once it knows which image becomes the row (NOT NULL, the Kafka key).
+func (st *state) appendImageFrom(dst []byte, rt *rowType, s *scanner, unknown *[]string, info *imageInfo) ([]byte, error) {
 	empty, err := s.objectStart()
 	if err != nil {
 		return dst, err
 	}
+	base := len(dst)
+	nk := len(st.key.names)
+	info.notNull = nil
+	if nk > 0 {
+		info.keyAt = append(info.keyAt[:0], make([]span, nk)...)
+	}
+	if rt != nil {
+		st.nextGen(len(rt.cols))
+	}
+	st.unkSet.reset()
+	gen := st.gen
 	raw := colType{kind: kRaw}
+	nSeen := 0
 	for more, hint, first := !empty, 0, true; more; hint++ {
 		ka, ke, esc, err := s.key()
 		if err != nil {
@@ -277,16 +319,33 @@ func (st *state) appendImageFrom(dst []byte, rt *rowType, s *scanner, unknown *[
 		if len(name) > 0 && name[0] == '_' && st.u.reserved[string(name)] {
 			return dst, errAt(ReasonReservedColumn, st.fieldName(name), name, "no source column named like an output metadata column")
 		}
-		c := &raw
+		c, col := &raw, -1
 		if rt != nil {
 			if i, ok := rt.lookup(name, hint); ok {
-				c = &rt.cols[i]
-				hint = i
+				if st.seen[i] == gen {
+					return dst, errAt(ReasonDuplicateField, st.fieldName(name), name, "each column once in a row image (Debezium never repeats one; which copy wins is ambiguous)")
+				}
+				st.seen[i] = gen
+				nSeen++
+				c, col, hint = &rt.cols[i], i, i
+				if c.badName != "" {
+					return dst, errAt(ReasonInvalidColumnName, st.fieldName(name), name, "a column name that differs from "+c.badName)
+				}
 				if c.unknown && unknown != nil {
 					// name, then the Delta type after a unit separator (see typedUnknown)
 					*unknown = append(*unknown, string(name)+"\x1f"+c.deltaTypeName())
 				}
-			} else if rt.strict && unknown != nil {
+			}
+		}
+		if col < 0 {
+			if rt != nil && rt.fromSchema {
+				// JsonConverter writes a struct from its schema's fields: nothing else.
+				return dst, errAt(ReasonSchemaPayloadMismatch, st.fieldName(name), name, "only the fields the Connect schema lists")
+			}
+			if err := st.newColumn(rt, name); err != nil {
+				return dst, err
+			}
+			if rt != nil && rt.strict && unknown != nil {
 				*unknown = append(*unknown, string(name))
 			}
 		}
@@ -294,16 +353,80 @@ func (st *state) appendImageFrom(dst []byte, rt *rowType, s *scanner, unknown *[
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = append(dst, st.b[ka-1:ke+1]...)
+		if esc {
+			dst = appendJSONString(dst, string(name))
+		} else {
+			dst = append(dst, st.b[ka-1:ke+1]...)
+		}
 		dst = append(dst, ':')
+		v := len(dst)
 		if dst, err = st.appendValue(dst, s, c, name); err != nil {
 			return dst, err
+		}
+		if col >= 0 && len(dst)-v == 4 && string(dst[v:]) == "null" {
+			st.nulls[col] = gen
+		}
+		if nk > 0 {
+			for j, kn := range st.key.names {
+				if string(kn) == string(name) {
+					info.keyAt[j] = span{v - base, len(dst) - base}
+				}
+			}
 		}
 		if more, err = s.next(); err != nil {
 			return dst, withField(err, st.img)
 		}
 	}
+	if rt == nil {
+		return dst, nil
+	}
+	if rt.fromSchema && nSeen < len(rt.cols) {
+		for i := range rt.cols {
+			if st.seen[i] != gen {
+				return dst, &Error{Reason: ReasonSchemaPayloadMismatch, Field: st.fieldName([]byte(rt.names[i])), Value: "(absent)",
+					Expected: "every field the Connect schema lists (JsonConverter writes nulls, never omits a field)"}
+			}
+		}
+	}
+	for _, i := range rt.notNull {
+		if st.seen[i] != gen || st.nulls[i] == gen {
+			v := "null"
+			if st.seen[i] != gen {
+				v = "(absent)"
+			}
+			info.notNull = &Error{Reason: ReasonContractNotNull, Field: st.fieldName([]byte(rt.names[i])), Value: v,
+				Expected: "a value: the contract declares " + rt.names[i] + " " + rt.cols[i].rule.Type + " NOT NULL"}
+			return dst, nil
+		}
+	}
+	if len(rt.absentNotNull) > 0 {
+		info.notNull = &Error{Reason: ReasonContractNotNull, Field: st.fieldName([]byte(rt.absentNotNull[0])), Value: "(absent)",
+			Expected: "a value: the contract declares it NOT NULL, but the Connect schema has no such field"}
+	}
 	return dst, nil
+}
+
+// newColumn checks a column the typing does not know before it is passed through: Delta
+// must be able to store its name, and it must not be a case variant of a known column or
+// of another new column (Delta column names are case-insensitive: one would shadow the
+// other). A repeat of the same name is a duplicate.
+func (st *state) newColumn(rt *rowType, name []byte) error {
+	if why := invalidDeltaName(name); why != "" {
+		return errAt(ReasonInvalidColumnName, st.fieldName(name), name, why)
+	}
+	if rt != nil {
+		if other, ok := rt.caseVariant(name); ok {
+			return errAt(ReasonInvalidColumnName, st.fieldName(name), name, "a column name that differs from the known column "+other+" by more than case")
+		}
+	}
+	dup, folded := st.unkSet.add(name, true)
+	switch {
+	case dup:
+		return errAt(ReasonDuplicateField, st.fieldName(name), name, "each column once in a row image (Debezium never repeats one; which copy wins is ambiguous)")
+	case folded:
+		return errAt(ReasonInvalidColumnName, st.fieldName(name), name, "column names that differ by more than case")
+	}
+	return nil
 }
 
 // truncateTS is the _source_ts JSON of a truncate event (null when its source has no time).

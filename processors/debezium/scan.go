@@ -59,6 +59,17 @@ func (s *scanner) expect(c byte) error {
 	return nil
 }
 
+// atEnd reports whether only whitespace is left. (peek returns 0 at the end, but also for
+// a NUL byte, which is garbage, not the end.)
+func (s *scanner) atEnd() bool {
+	s.ws()
+	return s.i >= len(s.b)
+}
+
+func (s *scanner) surrogate(esc []byte) error {
+	return &Error{Reason: ReasonInvalidUTF8, Value: string(esc), Expected: "a UTF-16 surrogate pair (\\uD800-\\uDBFF followed by \\uDC00-\\uDFFF), not a lone surrogate"}
+}
+
 // syntax reports malformed JSON at the current offset.
 func (s *scanner) syntax(expected string) error {
 	got := "end of input"
@@ -69,7 +80,7 @@ func (s *scanner) syntax(expected string) error {
 		}
 		got = string(s.b[s.i:end])
 	}
-	return &Error{Reason: ReasonInvalidJSON, Field: "", Value: got, Expected: expected + " at byte " + itoa(s.i)}
+	return &Error{Reason: ReasonMalformedJSON, Field: "", Value: got, Expected: expected + " at byte " + itoa(s.i)}
 }
 
 // str reads a string token; the cursor must be on its opening quote. It returns the span of
@@ -119,7 +130,22 @@ func (s *scanner) str() (start, end int, esc bool, err error) {
 				if s.i+6 > len(b) || !isHex4(b[s.i+2:s.i+6]) {
 					return 0, 0, false, s.syntax(`\uXXXX`)
 				}
-				s.i += 6
+				// A UTF-16 surrogate is only text as a high+low pair; alone it decodes to
+				// nothing (Go would silently substitute U+FFFD).
+				switch r := hexVal(b[s.i+2 : s.i+6]); {
+				case r >= 0xD800 && r < 0xDC00:
+					if s.i+12 > len(b) || b[s.i+6] != '\\' || b[s.i+7] != 'u' || !isHex4(b[s.i+8:s.i+12]) {
+						return 0, 0, false, s.surrogate(b[s.i : s.i+6])
+					}
+					if r2 := hexVal(b[s.i+8 : s.i+12]); r2 < 0xDC00 || r2 >= 0xE000 {
+						return 0, 0, false, s.surrogate(b[s.i : s.i+12])
+					}
+					s.i += 12
+				case r >= 0xDC00 && r < 0xE000:
+					return 0, 0, false, s.surrogate(b[s.i : s.i+6])
+				default:
+					s.i += 6
+				}
 			default:
 				return 0, 0, false, s.syntax("a valid escape sequence")
 			}
@@ -281,7 +307,7 @@ func (s *scanner) skip() (start, end int, err error) {
 
 func (s *scanner) skipDepth(depth int) error {
 	if depth > maxDepth {
-		return s.syntax("nesting shallower than 512 levels")
+		return s.syntax("nesting at most 512 levels deep")
 	}
 	switch s.peek() {
 	case '"':
@@ -380,7 +406,8 @@ func (s *scanner) next() (more bool, err error) {
 	return false, s.syntax("',' or '}'")
 }
 
-// unquote decodes a string token's contents with escapes into dst.
+// unquote decodes a string token's contents with escapes into dst. raw must have been
+// validated by str().
 func unquote(dst, raw []byte) []byte {
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
@@ -403,7 +430,8 @@ func unquote(dst, raw []byte) []byte {
 		case 'u':
 			r := rune(hexVal(raw[i+1 : i+5]))
 			i += 4
-			if r >= 0xD800 && r < 0xDC00 && i+6 < len(raw)+0 && raw[i+1] == '\\' && raw[i+2] == 'u' {
+			// str() admits surrogates only as valid pairs.
+			if r >= 0xD800 && r < 0xDC00 && i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
 				r2 := rune(hexVal(raw[i+3 : i+7]))
 				if r2 >= 0xDC00 && r2 < 0xE000 {
 					r = (r-0xD800)<<10 + (r2 - 0xDC00) + 0x10000

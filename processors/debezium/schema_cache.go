@@ -2,7 +2,6 @@ package debezium
 
 import (
 	"bytes"
-	"encoding/json"
 	"hash/maphash"
 	"strings"
 	"sync"
@@ -11,18 +10,17 @@ import (
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
-// connectSchema is the schema half of a JsonConverter message with schemas.enable=true.
-type connectSchema struct {
-	Type   string         `json:"type"`
-	Name   string         `json:"name"`
-	Fields []connectField `json:"fields"`
-}
-
 // schemaEntry is one distinct Connect schema block, parsed once.
 type schemaEntry struct {
-	raw   []byte
+	raw []byte
+	// err is set for a schema block that is invalid: cached too, so a stream of broken
+	// events does not re-parse each one, but never the topic's "last" schema, so it cannot
+	// stand in for a good one.
+	err   *Error
 	kind  Kind           // what the schema name says the value is; "" when it does not say
 	value []connectField // before/after row struct fields (nil: not an envelope)
+	// hasBefore/hasAfter: the envelope declares that image, so the payload may carry it.
+	hasBefore, hasAfter bool
 	// compiled caches the row typing together with the contract it was compiled against,
 	// because the contract is chosen from the first event's source table.
 	compiled atomic.Pointer[compiledRow]
@@ -38,6 +36,7 @@ func (e *schemaEntry) rowType(contract *schemas.Table, o typingOptions) *rowType
 		return c.rt
 	}
 	rt := newRowType(len(e.value), true)
+	rt.fromSchema = true
 	for i := range e.value {
 		f := &e.value[i]
 		var col *schemas.Column
@@ -46,10 +45,37 @@ func (e *schemaEntry) rowType(contract *schemas.Table, o typingOptions) *rowType
 		}
 		ct := connectCol(f, col, o)
 		ct.unknown = contract != nil && col == nil
+		switch {
+		case col != nil && col.Name != f.Field:
+			ct.badName = "the contract's column " + col.Name + " (names differ only by case)"
+		case col == nil:
+			if _, ok := rt.caseVariant([]byte(f.Field)); ok {
+				ct.badName = "another column that differs only by case"
+			} else if why := invalidDeltaName([]byte(f.Field)); why != "" {
+				ct.badName = why
+			}
+		}
 		rt.add(f.Field, ct)
+	}
+	if contract != nil {
+		for i := range contract.Columns {
+			c := &contract.Columns[i]
+			if !c.IsNullable() && !hasFieldFold(e.value, c.Name) {
+				rt.absentNotNull = append(rt.absentNotNull, c.Name)
+			}
+		}
 	}
 	e.compiled.Store(&compiledRow{contract: contract, rt: rt})
 	return rt
+}
+
+func hasFieldFold(fs []connectField, name string) bool {
+	for i := range fs {
+		if strings.EqualFold(fs[i].Field, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxCachedSchemas bounds the cache; a topic whose schema changes every message (which
@@ -63,16 +89,17 @@ type schemaCache struct {
 	seed   maphash.Seed
 	mu     sync.RWMutex
 	byHash map[uint64]*schemaEntry
-	last   map[string]*schemaEntry // by Kafka topic ("" without metadata)
+	last   map[string]*schemaEntry // by Kafka topic ("" without metadata); valid schemas only
 }
 
 func newSchemaCache() *schemaCache {
 	return &schemaCache{seed: maphash.MakeSeed(), byHash: map[uint64]*schemaEntry{}, last: map[string]*schemaEntry{}}
 }
 
-// lookup reads the schema value at the scanner's cursor and returns its entry, leaving the
-// cursor after it. A JSON object is self-delimiting, so if the input continues with exactly
-// the bytes of the topic's last schema, the schema value is those bytes.
+// lookup reads the schema value at the cursor and returns its entry, leaving the cursor
+// after it. A JSON object is self-delimiting, so if the input continues with exactly the
+// bytes of the topic's last schema (always an object), the schema value is those bytes.
+// An invalid schema returns its error (a fresh copy each time, so callers may annotate it).
 func (c *schemaCache) lookup(s *scanner, topic string) (*schemaEntry, error) {
 	s.ws()
 	c.mu.RLock()
@@ -92,9 +119,7 @@ func (c *schemaCache) lookup(s *scanner, topic string) (*schemaEntry, error) {
 	e = c.byHash[h]
 	c.mu.RUnlock()
 	if e == nil || !bytes.Equal(e.raw, span) {
-		if e, err = parseSchemaEntry(span); err != nil {
-			return nil, err
-		}
+		e = parseSchemaEntry(span)
 		c.mu.Lock()
 		if len(c.byHash) >= maxCachedSchemas {
 			c.byHash = map[uint64]*schemaEntry{}
@@ -102,6 +127,10 @@ func (c *schemaCache) lookup(s *scanner, topic string) (*schemaEntry, error) {
 		}
 		c.byHash[h] = e
 		c.mu.Unlock()
+	}
+	if e.err != nil {
+		cp := *e.err
+		return nil, &cp
 	}
 	c.mu.Lock()
 	if len(c.last) >= maxCachedSchemas {
@@ -112,14 +141,22 @@ func (c *schemaCache) lookup(s *scanner, topic string) (*schemaEntry, error) {
 	return e, nil
 }
 
-func parseSchemaEntry(span []byte) (*schemaEntry, error) {
+// parseSchemaEntry parses a schema block (valid JSON, not null). A block that is not a
+// valid Connect schema gives an entry with err set.
+func parseSchemaEntry(span []byte) *schemaEntry {
 	e := &schemaEntry{raw: bytes.Clone(span)}
-	if string(span) == "null" {
-		return e, nil
+	fail := func(err error) *schemaEntry {
+		if x, ok := err.(*Error); ok {
+			e.err = x
+		} else {
+			e.err = &Error{Reason: ReasonSchemaInvalid, Field: "schema", Value: err.Error()}
+		}
+		return e
 	}
-	var cs connectSchema
-	if err := json.Unmarshal(span, &cs); err != nil {
-		return nil, errAt(ReasonInvalidJSON, "schema", span, "a Kafka Connect schema object ("+err.Error()+")")
+	s := &scanner{b: e.raw}
+	cs, err := parseConnect(s, "schema", false)
+	if err != nil {
+		return fail(err)
 	}
 	switch {
 	case strings.HasSuffix(cs.Name, ".Heartbeat"):
@@ -129,13 +166,48 @@ func parseSchemaEntry(span []byte) (*schemaEntry, error) {
 	case strings.HasSuffix(cs.Name, ".TransactionMetadataValue"):
 		e.kind = KindTransaction
 	}
+	var before, after *connectField
 	for i := range cs.Fields {
 		f := &cs.Fields[i]
-		if (f.Field == "after" || f.Field == "before") && f.Type == "struct" {
-			if e.value == nil || f.Field == "after" {
-				e.value = f.Fields
+		switch f.Field {
+		case "before", "after":
+			if f.Type != "struct" {
+				return fail(&Error{Reason: ReasonSchemaInvalid, Field: "schema.fields[" + itoa(i) + "].type", Value: f.Type,
+					Expected: "struct: the " + f.Field + " image of a Debezium envelope"})
+			}
+			if f.Field == "before" {
+				before, e.hasBefore = f, true
+			} else {
+				after, e.hasAfter = f, true
 			}
 		}
 	}
-	return e, nil
+	switch {
+	case after != nil:
+		e.value = after.Fields
+	case before != nil:
+		e.value = before.Fields
+	}
+	if before != nil && after != nil && !sameFields(before.Fields, after.Fields) {
+		return fail(&Error{Reason: ReasonSchemaInvalid, Field: "schema.before", Value: "(differs from schema.after)",
+			Expected: "one row schema for the before and after images"})
+	}
+	if e.value == nil && (e.hasAfter || e.hasBefore) {
+		e.value = []connectField{}
+	}
+	return e
+}
+
+func sameFields(a, b []connectField) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := &a[i], &b[i]
+		if x.Field != y.Field || x.Type != y.Type || x.Name != y.Name || x.Optional != y.Optional ||
+			x.hasScale != y.hasScale || x.scale != y.scale || x.precision != y.precision || !sameFields(x.Fields, y.Fields) {
+			return false
+		}
+	}
+	return true
 }

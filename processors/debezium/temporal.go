@@ -131,13 +131,150 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// appendZoned normalises an ISO-8601 timestamp with offset (io.debezium.time.ZonedTimestamp,
-// 0..9 fractional digits) to UTC.
-func appendZoned(dst []byte, s string) ([]byte, bool) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return dst, false
+// appendInterval writes a MySQL TIME value (nanoseconds, may be negative or beyond a day)
+// as [-]HH:MM:SS.ffffff, with three hour digits when needed ("-838:59:59.000000").
+// |ns| must be below 1000 hours.
+func appendInterval(dst []byte, ns int64) []byte {
+	if ns >= 0 && ns < secPerDay*nsPerSec {
+		return appendClock(dst, ns)
 	}
-	t = t.UTC()
-	return appendTimestamp(dst, t.Unix(), int64(t.Nanosecond()))
+	if ns < 0 {
+		dst = append(dst, '-')
+		ns = -ns
+	}
+	const hour = 3600 * nsPerSec
+	h := ns / hour
+	if h >= 100 {
+		dst = append(dst, byte('0'+h/100))
+	}
+	dst = append2(dst, int(h%100))
+	// appendClock writes "00:MM:SS.ffffff" for less than an hour: keep what follows "00".
+	n := len(dst)
+	dst = appendClock(dst, ns%hour)
+	return append(dst[:n], dst[n+2:]...)
+}
+
+// parseISO reads YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|z|±HH:MM|±HHMM] and returns seconds since
+// the epoch and nanoseconds. Without a zone (zoned false) sec is the wall clock read as UTC.
+// ok is false for anything else, including impossible dates such as 2026-02-30.
+func parseISO(s []byte) (sec, nanos int64, zoned, ok bool) {
+	num := func(b []byte) (int64, bool) {
+		var v int64
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int64(c-'0')
+		}
+		return v, true
+	}
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' {
+		return 0, 0, false, false
+	}
+	y, ok1 := num(s[0:4])
+	mo, ok2 := num(s[5:7])
+	d, ok3 := num(s[8:10])
+	h, ok4 := num(s[11:13])
+	mi, ok5 := num(s[14:16])
+	se, ok6 := num(s[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > int64(daysIn(y, mo)) || h > 23 || mi > 59 || se > 59 {
+		return 0, 0, false, false
+	}
+	rest := s[19:]
+	if len(rest) > 0 && rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 || n > 10 {
+			return 0, 0, false, false
+		}
+		f, _ := num(rest[1:n])
+		for k := n - 1; k < 9; k++ {
+			f *= 10
+		}
+		nanos = f
+		rest = rest[n:]
+	}
+	sec = daysFromCivil(y, int(mo), int(d))*secPerDay + h*3600 + mi*60 + se
+	switch {
+	case len(rest) == 0:
+		return sec, nanos, false, true
+	case len(rest) == 1 && (rest[0] == 'Z' || rest[0] == 'z'):
+		return sec, nanos, true, true
+	case rest[0] == '+' || rest[0] == '-':
+		var oh, om int64
+		var okh, okm bool
+		switch {
+		case len(rest) == 6 && rest[3] == ':':
+			oh, okh = num(rest[1:3])
+			om, okm = num(rest[4:6])
+		case len(rest) == 5:
+			oh, okh = num(rest[1:3])
+			om, okm = num(rest[3:5])
+		default:
+			return 0, 0, false, false
+		}
+		if !okh || !okm || oh > 18 || om > 59 {
+			return 0, 0, false, false
+		}
+		off := oh*3600 + om*60
+		if rest[0] == '-' {
+			off = -off
+		}
+		return sec - off, nanos, true, true
+	}
+	return 0, 0, false, false
+}
+
+func daysIn(y, m int64) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil is the inverse of civil (H. Hinnant's days_from_civil).
+func daysFromCivil(y int64, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y
+	if y < 0 {
+		era = y - 399
+	}
+	era /= 400
+	yoe := y - era*400
+	mp := int64((m + 9) % 12)
+	doy := (153*mp+2)/5 + int64(d) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// localToUTC converts a wall clock (seconds, read as UTC) in zone loc to an instant. ok is
+// false when the wall clock does not exist (a daylight-saving gap) or exists twice (an
+// overlap): then only the sender knows which instant it meant.
+func localToUTC(wall int64, loc *time.Location) (int64, bool) {
+	var offs [3]int
+	var found int64
+	n := 0
+	for k, probe := range [3]int64{wall - secPerDay, wall, wall + secPerDay} {
+		_, off := time.Unix(probe, 0).In(loc).Zone()
+		offs[k] = off
+		if k > 0 && offs[k-1] == off || k == 2 && offs[0] == off {
+			continue
+		}
+		inst := wall - int64(off)
+		if _, o := time.Unix(inst, 0).In(loc).Zone(); o == off {
+			found = inst
+			n++
+		}
+	}
+	return found, n == 1
 }

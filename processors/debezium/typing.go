@@ -3,6 +3,7 @@ package debezium
 import (
 	"math"
 	"strings"
+	"time"
 
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
@@ -29,15 +30,37 @@ const (
 // colType is the compiled typing of one column.
 type colType struct {
 	kind      vkind
-	unit      int64 // temporal: nanoseconds per unit (1e6 = ms, 1e3 = µs, 1 = ns)
-	min, max  int64 // kInt range
-	scale     int   // kDecimal: scale of base64 unscaled values; -1 unknown
-	target    int   // kDecimal/kVarDecimal: output scale; -1 = keep the value's own
-	precision int   // kDecimal: 0 = unbounded
-	text      bool  // kDecimal: JSON strings are decimal text, not base64
-	numOnly   bool  // kDecimal: only JSON numbers (Connect float64 in decimal.handling.mode=double)
-	unknown   bool  // typed by the Connect schema, but the table contract lacks the column
-	expect    string
+	unit      int64  // temporal: nanoseconds per unit (1e6 = ms, 1e3 = µs, 1 = ns)
+	min       int64  // kInt range (the Connect type's, or the widest for contract typing)
+	max       uint64 // kInt: above MaxInt64 only for BIGINT UNSIGNED typed by the contract
+	scale     int    // kDecimal: scale of base64 unscaled values (may be negative); unknown when !hasScale
+	hasScale  bool
+	target    int  // kDecimal/kVarDecimal: output scale (>= 0); -1 = keep the value's own
+	precision int  // kDecimal: integer+fraction digits allowed by the Connect schema; 0 = unbounded
+	text      bool // kDecimal: JSON strings are decimal text, not base64
+	numOnly   bool // kDecimal: only JSON numbers (Connect float64 in decimal.handling.mode=double)
+	strOnly   bool // kDecimal: only JSON strings (Connect string in decimal.handling.mode=string)
+	iso       bool // kTimestamp/kZoned: ISO-8601 strings accepted (contract typing, schemas disabled)
+	unknown   bool // typed by the Connect schema, but the table contract lacks the column
+	// fromSchema: the Connect schema types the column, so a value of another JSON type
+	// contradicts the schema (schema_payload_mismatch) rather than the contract.
+	fromSchema bool
+	required   bool   // the Connect schema says optional: false, so null contradicts it
+	rawOpen    byte   // kRaw typed by the schema: '{' struct/map, '[' array; 0 any
+	badName    string // non-empty: the column name is invalid (why), see invalid_column_name
+	// rule is the contract's check of the column (nil without a contract column); applied to
+	// every decoded value, before any rendering or later processing changes it.
+	rule   *schemas.Rule
+	zone   *time.Location // iso: the zone of zone-less strings (assume_time_zone); nil refuses them
+	expect string
+}
+
+// mismatch is the reason for a value of the wrong JSON type.
+func (c *colType) mismatch() Reason {
+	if c.fromSchema {
+		return ReasonSchemaPayloadMismatch
+	}
+	return ReasonTypeMismatch
 }
 
 // rowType types the columns of before/after images. Columns come in schema order on the
@@ -46,38 +69,62 @@ type rowType struct {
 	names  []string
 	cols   []colType
 	index  map[string]int
-	strict bool // unknown columns are reported (a schema or contract describes the row)
+	lower  map[string]int // lower-cased names, to tell a case variant from a new column
+	strict bool           // unknown columns are reported (a schema or contract describes the row)
+	// fromSchema: a Connect schema lists the columns; the image must have exactly them.
+	fromSchema bool
+	// notNull indexes the contract's NOT NULL columns; absentNotNull names those the typing
+	// (a Connect schema) lacks, so that no image can have them.
+	notNull       []int
+	absentNotNull []string
 }
 
 func newRowType(n int, strict bool) *rowType {
-	return &rowType{names: make([]string, 0, n), cols: make([]colType, 0, n), index: make(map[string]int, n), strict: strict}
+	return &rowType{names: make([]string, 0, n), cols: make([]colType, 0, n), index: make(map[string]int, n),
+		lower: make(map[string]int, n), strict: strict}
 }
 
-func (rt *rowType) add(name string, c colType) {
+// add appends a column; it reports false when the name is taken already.
+func (rt *rowType) add(name string, c colType) bool {
 	if _, dup := rt.index[name]; dup {
-		return
+		return false
 	}
 	rt.index[name] = len(rt.cols)
+	if _, ok := rt.lower[strings.ToLower(name)]; !ok {
+		rt.lower[strings.ToLower(name)] = len(rt.cols)
+	}
+	if c.rule != nil && c.rule.NotNull {
+		rt.notNull = append(rt.notNull, len(rt.cols))
+	}
 	rt.names = append(rt.names, name)
 	rt.cols = append(rt.cols, c)
+	return true
 }
 
-// lookup finds a column by raw name bytes, trying position hint first.
+// lookup finds a column by its exact name bytes, trying position hint first. MySQL column
+// names are case-insensitive, but a name whose case differs from the contract's is not
+// silently mapped onto it: see caseVariant.
 func (rt *rowType) lookup(name []byte, hint int) (int, bool) {
 	if hint < len(rt.names) && rt.names[hint] == string(name) {
 		return hint, true
 	}
 	i, ok := rt.index[string(name)]
-	if !ok {
-		i, ok = rt.index[strings.ToLower(string(name))]
-	}
 	return i, ok
 }
 
-func intRange(bits uint, unsigned bool) (int64, int64) {
+// caseVariant reports a known column whose name equals name but for case.
+func (rt *rowType) caseVariant(name []byte) (string, bool) {
+	i, ok := rt.lower[string(lowerASCII(name))]
+	if !ok {
+		return "", false
+	}
+	return rt.names[i], true
+}
+
+func intRange(bits uint, unsigned bool) (int64, uint64) {
 	if unsigned {
 		if bits >= 64 {
-			return 0, math.MaxInt64
+			return 0, math.MaxUint64
 		}
 		return 0, 1<<bits - 1
 	}
@@ -95,9 +142,21 @@ type typingOptions struct {
 }
 
 // contractCol types a column from the table contract alone (Kafka Connect schemas disabled):
-// the contract plus Debezium's documented default encodings decide.
+// the contract plus Debezium's documented default encodings decide. The contract's own
+// ranges are checked by the column's rule (contract_range), so the integer bounds here
+// are only what the rendering can hold.
 func contractCol(c *schemas.Column, o typingOptions) colType {
+	ct := contractKind(c, o)
+	ct.rule = schemas.NewRule(c)
+	return ct
+}
+
+func contractKind(c *schemas.Column, o typingOptions) colType {
 	t := c.SQL
+	wide := func() colType {
+		lo, hi := intRange(64, t.Unsigned)
+		return colType{kind: kInt, min: lo, max: hi, expect: "an integer for " + c.Type}
+	}
 	switch t.Kind {
 	case schemas.KindBool:
 		return colType{kind: kBoolInt, expect: "a boolean (or 0/1) for " + c.Type}
@@ -105,24 +164,13 @@ func contractCol(c *schemas.Column, o typingOptions) colType {
 		if t.IsTinyIntOne() && o.tinyint1AsBool {
 			return colType{kind: kBoolInt, expect: "a boolean (or 0/1) for " + c.Type}
 		}
-		lo, hi := intRange(8, t.Unsigned)
-		return colType{kind: kInt, min: lo, max: hi, expect: "an integer for " + c.Type}
-	case schemas.KindSmallInt:
-		lo, hi := intRange(16, t.Unsigned)
-		return colType{kind: kInt, min: lo, max: hi, expect: "an integer for " + c.Type}
-	case schemas.KindMediumInt:
-		lo, hi := intRange(24, t.Unsigned)
-		return colType{kind: kInt, min: lo, max: hi, expect: "an integer for " + c.Type}
-	case schemas.KindInt:
-		lo, hi := intRange(32, t.Unsigned)
-		return colType{kind: kInt, min: lo, max: hi, expect: "an integer for " + c.Type}
-	case schemas.KindBigInt:
-		lo, hi := intRange(64, t.Unsigned)
-		return colType{kind: kInt, min: lo, max: hi, expect: "an integer for " + c.Type}
+		return wide()
+	case schemas.KindSmallInt, schemas.KindMediumInt, schemas.KindInt, schemas.KindBigInt:
+		return wide()
 	case schemas.KindYear:
 		return colType{kind: kInt, min: 0, max: 9999, expect: "an integer year for " + c.Type}
 	case schemas.KindDecimal:
-		return colType{kind: kDecimal, scale: t.Scale, target: t.Scale, precision: t.Precision,
+		return colType{kind: kDecimal, scale: t.Scale, hasScale: true, target: t.Scale, precision: t.Precision,
 			text: o.decimalMode == "string", expect: decimalExpect(o.decimalMode, t.Precision, t.Scale)}
 	case schemas.KindFloat, schemas.KindDouble:
 		return colType{kind: kFloat, expect: "a number for " + c.Type}
@@ -137,14 +185,14 @@ func contractCol(c *schemas.Column, o typingOptions) colType {
 		return colType{kind: kTimeOfDay, unit: 1e3, expect: "integer microseconds since midnight (io.debezium.time.MicroTime) for " + c.Type}
 	case schemas.KindDateTime:
 		if o.timeMode == "connect" || t.Scale <= 3 {
-			return colType{kind: kTimestamp, unit: 1e6, expect: "integer epoch milliseconds (io.debezium.time.Timestamp) for " + c.Type}
+			return colType{kind: kTimestamp, unit: 1e6, iso: true, expect: "integer epoch milliseconds (io.debezium.time.Timestamp) or an ISO-8601 string with a zone for " + c.Type}
 		}
-		return colType{kind: kTimestamp, unit: 1e3, expect: "integer epoch microseconds (io.debezium.time.MicroTimestamp) for " + c.Type}
+		return colType{kind: kTimestamp, unit: 1e3, iso: true, expect: "integer epoch microseconds (io.debezium.time.MicroTimestamp) or an ISO-8601 string with a zone for " + c.Type}
 	case schemas.KindTimestamp:
 		if o.timeMode == "connect" {
-			return colType{kind: kTimestamp, unit: 1e6, expect: "integer epoch milliseconds for " + c.Type}
+			return colType{kind: kTimestamp, unit: 1e6, iso: true, expect: "integer epoch milliseconds or an ISO-8601 string with a zone for " + c.Type}
 		}
-		return colType{kind: kZoned, expect: "an ISO-8601 string with offset (io.debezium.time.ZonedTimestamp) for " + c.Type}
+		return colType{kind: kZoned, iso: true, expect: "an ISO-8601 string with a zone (io.debezium.time.ZonedTimestamp) for " + c.Type}
 	default: // CHAR, VARCHAR, TEXT, ENUM, SET, JSON
 		return colType{kind: kString, expect: "a string for " + c.Type}
 	}
@@ -161,120 +209,107 @@ func decimalExpect(mode string, p, s int) string {
 	return "a base64 Connect Decimal for " + d
 }
 
-// connectField is one field of a Kafka Connect schema, as JsonConverter writes it.
-type connectField struct {
-	Type       string            `json:"type"`
-	Optional   bool              `json:"optional"`
-	Name       string            `json:"name"`
-	Parameters map[string]string `json:"parameters"`
-	Field      string            `json:"field"`
-	Fields     []connectField    `json:"fields"`
-}
-
 // connectCol types a column from its Kafka Connect schema, then lets the contract column
-// (if any) refine it: TINYINT(1) to boolean, and the DECIMAL scale and precision.
+// (if any) refine it: TINYINT(1) to boolean, and the DECIMAL scale and precision, and
+// attaches the contract's rule.
 func connectCol(f *connectField, c *schemas.Column, o typingOptions) colType {
-	var ct colType
-	switch f.Name {
-	case "org.apache.kafka.connect.data.Decimal":
-		ct = colType{kind: kDecimal, scale: -1, target: -1}
-		if s, ok := f.Parameters["scale"]; ok {
-			if n, ok := atoiSmall(s); ok {
-				ct.scale, ct.target = n, n
-			}
-		}
-		if p, ok := f.Parameters["connect.decimal.precision"]; ok {
-			if n, ok := atoiSmall(p); ok {
-				ct.precision = n
-			}
-		}
-		ct.expect = "a base64 Connect Decimal (scale " + itoa(ct.scale) + ")"
-	case "io.debezium.data.VariableScaleDecimal":
-		ct = colType{kind: kVarDecimal, target: -1, expect: `{"scale":n,"value":base64} (VariableScaleDecimal)`}
-	case "io.debezium.time.Date", "org.apache.kafka.connect.data.Date":
-		ct = colType{kind: kDate, expect: "an integer day count (" + f.Name + ")"}
-	case "io.debezium.time.Time", "org.apache.kafka.connect.data.Time":
-		ct = colType{kind: kTimeOfDay, unit: 1e6, expect: "integer milliseconds since midnight (" + f.Name + ")"}
-	case "io.debezium.time.MicroTime":
-		ct = colType{kind: kTimeOfDay, unit: 1e3, expect: "integer microseconds since midnight (" + f.Name + ")"}
-	case "io.debezium.time.NanoTime":
-		ct = colType{kind: kTimeOfDay, unit: 1, expect: "integer nanoseconds since midnight (" + f.Name + ")"}
-	case "io.debezium.time.Timestamp", "org.apache.kafka.connect.data.Timestamp":
-		ct = colType{kind: kTimestamp, unit: 1e6, expect: "integer epoch milliseconds (" + f.Name + ")"}
-	case "io.debezium.time.MicroTimestamp":
-		ct = colType{kind: kTimestamp, unit: 1e3, expect: "integer epoch microseconds (" + f.Name + ")"}
-	case "io.debezium.time.NanoTimestamp":
-		ct = colType{kind: kTimestamp, unit: 1, expect: "integer epoch nanoseconds (" + f.Name + ")"}
-	case "io.debezium.time.ZonedTimestamp":
-		ct = colType{kind: kZoned, expect: "an ISO-8601 string with offset (" + f.Name + ")"}
-	case "io.debezium.time.Year":
-		ct = colType{kind: kInt, min: 0, max: 9999, expect: "an integer year (" + f.Name + ")"}
-	case "io.debezium.data.Bits":
-		ct = colType{kind: kBytes, expect: "a base64 string (" + f.Name + ")"}
-	default:
-		switch f.Type {
-		case "int8":
-			lo, hi := intRange(8, false)
-			ct = colType{kind: kInt, min: lo, max: hi, expect: "an int8"}
-		case "int16":
-			lo, hi := intRange(16, false)
-			ct = colType{kind: kInt, min: lo, max: hi, expect: "an int16"}
-		case "int32":
-			lo, hi := intRange(32, false)
-			ct = colType{kind: kInt, min: lo, max: hi, expect: "an int32"}
-		case "int64":
-			lo, hi := intRange(64, false)
-			ct = colType{kind: kInt, min: lo, max: hi, expect: "an int64"}
-		case "float32", "float64":
-			ct = colType{kind: kFloat, expect: "a " + f.Type + " number"}
-		case "boolean":
-			ct = colType{kind: kBool, expect: "a boolean"}
-		case "string":
-			ct = colType{kind: kString, expect: "a string"}
-		case "bytes":
-			ct = colType{kind: kBytes, expect: "a base64 string (bytes)"}
-		default:
-			ct = colType{kind: kRaw}
-		}
-	}
+	ct := connectKind(f)
+	ct.fromSchema, ct.required = true, !f.Optional
 	if c == nil {
 		return ct
 	}
+	ct.rule = schemas.NewRule(c)
 	switch c.SQL.Kind {
 	case schemas.KindBool, schemas.KindTinyInt:
 		if (c.SQL.Kind == schemas.KindBool || c.SQL.IsTinyIntOne()) && o.tinyint1AsBool && (ct.kind == kInt || ct.kind == kBool) {
-			ct = colType{kind: kBoolInt, expect: "a boolean (or 0/1) for " + c.Type}
+			ct = colType{kind: kBoolInt, fromSchema: true, required: ct.required, rule: ct.rule, expect: "a boolean (or 0/1) for " + c.Type}
 		}
 	case schemas.KindDecimal:
 		switch ct.kind {
 		case kDecimal:
-			if ct.scale < 0 {
-				ct.scale = c.SQL.Scale
+			if !ct.hasScale {
+				ct.scale, ct.hasScale = c.SQL.Scale, true
 			}
 			ct.target, ct.precision = c.SQL.Scale, c.SQL.Precision
 		case kVarDecimal:
 			ct.target = c.SQL.Scale
 		case kString: // decimal.handling.mode=string
-			ct = colType{kind: kDecimal, scale: c.SQL.Scale, target: c.SQL.Scale, precision: c.SQL.Precision, text: true, expect: decimalExpect("string", c.SQL.Precision, c.SQL.Scale)}
+			ct = colType{kind: kDecimal, scale: c.SQL.Scale, hasScale: true, target: c.SQL.Scale, precision: c.SQL.Precision, text: true, strOnly: true,
+				fromSchema: true, required: ct.required, rule: ct.rule, expect: decimalExpect("string", c.SQL.Precision, c.SQL.Scale)}
 		case kFloat: // decimal.handling.mode=double: read the number's text exactly
-			ct = colType{kind: kDecimal, scale: c.SQL.Scale, target: c.SQL.Scale, precision: c.SQL.Precision, numOnly: true, expect: decimalExpect("double", c.SQL.Precision, c.SQL.Scale)}
+			ct = colType{kind: kDecimal, scale: c.SQL.Scale, hasScale: true, target: c.SQL.Scale, precision: c.SQL.Precision, numOnly: true,
+				fromSchema: true, required: ct.required, rule: ct.rule, expect: decimalExpect("double", c.SQL.Precision, c.SQL.Scale)}
 		}
 	}
 	return ct
 }
 
-func atoiSmall(s string) (int, bool) {
-	if s == "" || len(s) > 4 {
-		return 0, false
-	}
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
+// connectKind types a value by its Connect schema alone.
+func connectKind(f *connectField) colType {
+	switch f.Name {
+	case "org.apache.kafka.connect.data.Decimal":
+		ct := colType{kind: kDecimal, target: -1}
+		if f.hasScale {
+			ct.scale, ct.hasScale, ct.target = f.scale, true, f.scale
+			ct.precision = f.precision
+			if f.scale < 0 {
+				// DECIMAL(p, -s) holds p significant digits followed by s zeros: integers.
+				ct.target = 0
+				if ct.precision > 0 {
+					ct.precision -= f.scale
+				}
+			}
+			ct.expect = "a base64 Connect Decimal (scale " + itoa(f.scale) + ")"
+		} else {
+			ct.expect = "a base64 Connect Decimal (no scale given)"
 		}
-		n = n*10 + int(s[i]-'0')
+		return ct
+	case "io.debezium.data.VariableScaleDecimal":
+		return colType{kind: kVarDecimal, target: -1, expect: `{"scale":n,"value":base64} (VariableScaleDecimal)`}
+	case "io.debezium.time.Date", "org.apache.kafka.connect.data.Date":
+		return colType{kind: kDate, expect: "an integer day count (" + f.Name + ")"}
+	case "io.debezium.time.Time", "org.apache.kafka.connect.data.Time":
+		return colType{kind: kTimeOfDay, unit: 1e6, expect: "integer milliseconds since midnight (" + f.Name + ")"}
+	case "io.debezium.time.MicroTime":
+		return colType{kind: kTimeOfDay, unit: 1e3, expect: "integer microseconds since midnight (" + f.Name + ")"}
+	case "io.debezium.time.NanoTime":
+		return colType{kind: kTimeOfDay, unit: 1, expect: "integer nanoseconds since midnight (" + f.Name + ")"}
+	case "io.debezium.time.Timestamp", "org.apache.kafka.connect.data.Timestamp":
+		return colType{kind: kTimestamp, unit: 1e6, expect: "integer epoch milliseconds (" + f.Name + ")"}
+	case "io.debezium.time.MicroTimestamp":
+		return colType{kind: kTimestamp, unit: 1e3, expect: "integer epoch microseconds (" + f.Name + ")"}
+	case "io.debezium.time.NanoTimestamp":
+		return colType{kind: kTimestamp, unit: 1, expect: "integer epoch nanoseconds (" + f.Name + ")"}
+	case "io.debezium.time.ZonedTimestamp":
+		return colType{kind: kZoned, expect: "an ISO-8601 string with offset (" + f.Name + ")"}
+	case "io.debezium.time.Year":
+		lo, hi := intRange(32, false)
+		return colType{kind: kInt, min: lo, max: hi, expect: "an integer year (" + f.Name + ")"}
+	case "io.debezium.data.Bits":
+		return colType{kind: kBytes, expect: "a base64 string (" + f.Name + ")"}
 	}
-	return n, true
+	switch f.Type {
+	case "int8", "int16", "int32", "int64":
+		bits := map[string]uint{"int8": 8, "int16": 16, "int32": 32, "int64": 64}[f.Type]
+		lo, hi := intRange(bits, false)
+		return colType{kind: kInt, min: lo, max: hi, expect: "an " + f.Type + " (the Connect schema's type)"}
+	case "float32", "float64":
+		return colType{kind: kFloat, expect: "a " + f.Type + " number (the Connect schema's type)"}
+	case "boolean":
+		return colType{kind: kBool, expect: "a boolean (the Connect schema's type)"}
+	case "string":
+		return colType{kind: kString, expect: "a string (the Connect schema's type)"}
+	case "bytes":
+		return colType{kind: kBytes, expect: "a base64 string (Connect bytes)"}
+	case "struct":
+		return colType{kind: kRaw, rawOpen: '{', expect: "an object (Connect struct)"}
+	case "array":
+		return colType{kind: kRaw, rawOpen: '[', expect: "an array (Connect array)"}
+	case "map":
+		// JsonConverter writes string-keyed maps as objects, others as [[k,v],…].
+		return colType{kind: kRaw, rawOpen: 'm', expect: "an object or an array of pairs (Connect map)"}
+	}
+	return colType{kind: kRaw}
 }
 
 // deltaTypeName is the Delta type that holds every value this column renders, for a writer
@@ -292,6 +327,8 @@ func (c *colType) deltaTypeName() string {
 			return "short"
 		case c.min >= math.MinInt32 && c.max <= math.MaxInt32:
 			return "integer"
+		case c.max > math.MaxInt64:
+			return "" // BIGINT UNSIGNED: no Delta integer holds it all
 		}
 		return "long"
 	case kFloat:

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
@@ -36,8 +37,16 @@ type Options struct {
 	Contracts           []*schemas.Table
 	AddFields           []string
 	AddFieldsPrefix     string
-	MaxMessageBytes     int
+	// MaxMessageBytes is the maximum event size: a larger body fails with event_too_large
+	// before any of it is decoded.
+	MaxMessageBytes int
+	// AssumeTimeZone is the zone of zone-less ISO-8601 DATETIME/TIMESTAMP strings (schemas
+	// disabled). nil refuses them (invalid_value): guessing a zone moves money in time.
+	AssumeTimeZone *time.Location
 }
+
+// DefaultMaxEventBytes is the default maximum event size (16 MiB).
+const DefaultMaxEventBytes = 16 << 20
 
 // DefaultOptions returns the defaults the processor documents.
 func DefaultOptions() Options {
@@ -45,7 +54,7 @@ func DefaultOptions() Options {
 		DeleteHandling: "rewrite", TombstoneHandling: "drop", TruncateHandling: "keep",
 		IncludeBefore: true, Tinyint1AsBoolean: true, DecimalHandlingMode: "precise",
 		TimePrecisionMode: "adaptive_time_microseconds", AddFieldsPrefix: "__",
-		MaxMessageBytes: 8 << 20,
+		MaxMessageBytes: DefaultMaxEventBytes,
 	}
 }
 
@@ -55,6 +64,10 @@ type Meta struct {
 	Partition, Offset        string
 	HasTopic, HasPartition   bool
 	HasOffset, TombstoneFlag bool
+	// Key is the Kafka record key (kafka_key): a Debezium key, the primary key as JSON,
+	// optionally schema-wrapped. When present its values must equal the row's.
+	Key    string
+	HasKey bool
 }
 
 // Result is the outcome of Unwrap for a message that did not fail.
@@ -139,7 +152,11 @@ func New(o Options) (*Unwrapper, error) {
 	for _, t := range o.Contracts {
 		rt := newRowType(len(t.Columns), true)
 		for i := range t.Columns {
-			rt.add(t.Columns[i].Name, contractCol(&t.Columns[i], u.to))
+			ct := contractCol(&t.Columns[i], u.to)
+			if o.AssumeTimeZone != nil {
+				ct.zone = o.AssumeTimeZone
+			}
+			rt.add(t.Columns[i].Name, ct)
 		}
 		u.typed[t] = rt
 		u.contracts[strings.ToLower(t.Name)] = t
@@ -206,63 +223,123 @@ type span struct{ a, e int }
 func (p span) ok() bool { return p.e > 0 }
 
 type sourceInfo struct {
-	present              bool
-	tsMs, tsSec          int64
-	hasTsMs, hasTsSec    bool
-	snapshot             span // raw token
-	db, table, schema    span // string contents
-	dbEsc, tableEsc      bool
-	file                 span // string contents
-	pos, row             int64
-	hasPos               bool
-	gtid                 span // raw token
-	changeLsn, commitLsn span
-	serial               int64
-	lsn                  int64
-	hasLsn               bool
-	scn                  span
+	present           bool
+	tsMs, tsSec       int64
+	hasTsMs, hasTsSec bool
+	snapshot          span // raw token
+	// db, table, schema, file and the LSN/SCN strings are decoded contents (escapes
+	// resolved; slices of the input when there are none), nil when absent or null.
+	db, table, schema []byte
+	file              []byte
+	fileTok           span // file's raw token, quotes included, for _source_file
+	pos, row          int64
+	hasPos            bool
+	gtid              span // raw token
+	changeLsn         []byte
+	commitLsn         []byte
+	serial            int64
+	lsn               int64
+	hasLsn            bool
+	scn               []byte
 }
 
-// state is the per-call scratch; pooled so the hot path does not allocate it.
+// state is the per-call scratch; pooled so the hot path does not allocate it. Its buffers
+// persist across calls; only the event part is zeroed per call (the whole state is over a
+// kilobyte, and zeroing it per event showed in the benchmark).
 type state struct {
-	u       *Unwrapper
+	u *Unwrapper
+	event
+
+	tmp []byte
+	// lastTable: the table name of the previous event handled by this state.
+	lastTable           string
+	adds                []span
+	bufAfter, bufBefore []byte
+	imgA, imgB          imageInfo // what typing the after/before image found
+
+	// Duplicate detection. Known member names set bits (in event); others go to a nameSet
+	// per object level. Row-image columns are stamped with gen in seen (and nulls), so
+	// checking a column costs one compare and no clearing.
+	topSet, paySet, srcSet nameSet
+	unkSet, keySet         nameSet
+	seen, nulls            []uint32
+	gen                    uint32
+
+	// The Kafka key, when the message has one (see key.go).
+	key    keyInfo
+	keyBuf []byte
+}
+
+// event is the part of the state that describes one message; reset zeroes it.
+type event struct {
 	b       []byte
-	tmp     []byte
 	img     string
 	before  span
 	after   span
 	bNull   bool
 	aNull   bool
-	op      span
+	op      []byte // decoded op
 	hasOp   bool
 	src     sourceInfo
 	isDDL   bool
 	status  bool
 	nKeys   int
 	nTsKeys int
-	adds    []span
 	unknown []string
-	// lastTable survives reset: the table name of the previous event handled by this state.
-	lastTable string
 
 	entry               *schemaEntry
 	eagerInit, eagerOK  bool
 	eagerRT             *rowType
 	convA, convB        bool
-	bufAfter, bufBefore []byte // survive reset for reuse
 	unkAfter, unkBefore []string
+
+	topBits, payBits, srcBits uint64
+}
+
+// imageInfo is what typing one row image found besides its rendering: the first NOT NULL
+// column that is null or absent (checked only on the image that becomes the row), and
+// where the Kafka key's columns were rendered (relative to the image's first byte).
+type imageInfo struct {
+	notNull *Error
+	keyAt   []span
 }
 
 func (st *state) reset(b []byte) {
-	tmp, adds, u, last, ba, bb := st.tmp[:0], st.adds[:0], st.u, st.lastTable, st.bufAfter[:0], st.bufBefore[:0]
-	*st = state{u: u, b: b, tmp: tmp, lastTable: last, bufAfter: ba, bufBefore: bb}
-	for range u.add {
-		adds = append(adds, span{})
+	st.event = event{b: b}
+	st.tmp, st.bufAfter, st.bufBefore, st.keyBuf = st.tmp[:0], st.bufAfter[:0], st.bufBefore[:0], st.keyBuf[:0]
+	st.topSet.reset()
+	st.paySet.reset()
+	st.srcSet.reset()
+	st.unkSet.reset()
+	st.keySet.reset()
+	st.imgA.notNull, st.imgB.notNull = nil, nil
+	st.imgA.keyAt, st.imgB.keyAt = st.imgA.keyAt[:0], st.imgB.keyAt[:0]
+	st.key.reset()
+	st.adds = st.adds[:0]
+	for range st.u.add {
+		st.adds = append(st.adds, span{})
 	}
-	st.adds = adds
+}
+
+// nextGen starts stamping a new row image of n columns.
+func (st *state) nextGen(n int) {
+	if len(st.seen) < n {
+		st.seen = make([]uint32, n+8)
+		st.nulls = make([]uint32, n+8)
+		st.gen = 0
+	}
+	st.gen++
+	if st.gen == 0 { // wrapped: old stamps could collide
+		clear(st.seen)
+		clear(st.nulls)
+		st.gen = 1
+	}
 }
 
 func (st *state) fieldName(field []byte) string {
+	if len(field) > maxFieldInError {
+		field = field[:maxFieldInError] // a hostile name may be megabytes long
+	}
 	if st.img == "" {
 		return string(field)
 	}
@@ -273,28 +350,43 @@ func (st *state) fieldName(field []byte) string {
 // *Error whose Reason classifies it; the caller must route the message to its error path.
 func (u *Unwrapper) Unwrap(body []byte, m Meta) (Result, error) {
 	if len(body) > u.o.MaxMessageBytes {
-		return Result{}, &Error{Reason: ReasonTooLarge, Field: "message", Value: itoa(len(body)) + " bytes",
-			Expected: "at most max_message_bytes = " + itoa(u.o.MaxMessageBytes) + " bytes"}
+		return Result{}, &Error{Reason: ReasonEventTooLarge, Field: "message", Value: itoa(len(body)) + " bytes",
+			Expected: "at most max_message_bytes = " + itoa(u.o.MaxMessageBytes) + " bytes (the maximum event size)"}
 	}
-	if m.TombstoneFlag || isBlankOrNull(body) {
-		return u.nonRow(Result{Kind: KindTombstone}), nil
-	}
+	tomb := m.TombstoneFlag || isBlankOrNull(body)
 	if m.HasTopic && strings.HasPrefix(m.Topic, "__debezium-heartbeat") {
+		// Heartbeats are keyed by server name, not by a table's key.
+		if tomb {
+			return u.nonRow(Result{Kind: KindTombstone}), nil
+		}
 		return u.nonRow(Result{Kind: KindHeartbeat}), nil
 	}
 	st := u.pool.Get().(*state)
 	defer u.pool.Put(st)
 	st.reset(body)
+	if m.HasKey {
+		if err := st.parseKey(m.Key); err != nil {
+			return Result{}, err
+		}
+	}
+	if tomb {
+		if m.HasKey {
+			if err := st.checkTombstoneKey(); err != nil {
+				return Result{}, err
+			}
+		}
+		return u.nonRow(Result{Kind: KindTombstone}), nil
+	}
 	return st.unwrap(m)
 }
 
 func isBlankOrNull(b []byte) bool {
 	s := scanner{b: b}
-	if s.peek() == 0 {
+	if s.atEnd() {
 		return true
 	}
 	if s.isNull() {
-		return s.peek() == 0
+		return s.atEnd()
 	}
 	return false
 }
@@ -304,11 +396,78 @@ func (u *Unwrapper) nonRow(r Result) Result {
 	return r
 }
 
+// Bits of the envelope members unwrap knows by name (for duplicate detection).
+const (
+	bSchema uint64 = 1 << iota
+	bPayload
+	bBefore
+	bAfter
+	bSource
+	bOp
+	bTsMs
+	bTsUs
+	bTsNs
+	bTransaction
+	bDDL
+	bTableChanges
+	bStatus
+)
+
+func envelopeBit(k string) uint64 {
+	switch k {
+	case "schema":
+		return bSchema
+	case "payload":
+		return bPayload
+	case "before":
+		return bBefore
+	case "after":
+		return bAfter
+	case "source":
+		return bSource
+	case "op":
+		return bOp
+	case "ts_ms":
+		return bTsMs
+	case "ts_us":
+		return bTsUs
+	case "ts_ns":
+		return bTsNs
+	case "transaction":
+		return bTransaction
+	case "ddl":
+		return bDDL
+	case "tableChanges":
+		return bTableChanges
+	case "status":
+		return bStatus
+	}
+	return 0
+}
+
+// once reports a repeated member name in one object: known names by bit, others by set.
+// The error names the field as prefix+key (built only on failure: this runs per member).
+func once(bits *uint64, set *nameSet, bit uint64, key []byte, prefix string) error {
+	if bit != 0 {
+		if *bits&bit == 0 {
+			*bits |= bit
+			return nil
+		}
+	} else if dup, _ := set.add(key, false); !dup {
+		return nil
+	}
+	field := string(key)
+	if len(field) > maxFieldInError {
+		field = field[:maxFieldInError]
+	}
+	return errAt(ReasonDuplicateField, prefix+field, key, "each key once in a JSON object (Debezium never repeats one; which copy wins is ambiguous)")
+}
+
 func (st *state) unwrap(m Meta) (Result, error) {
 	u := st.u
 	s := &scanner{b: st.b}
 	if s.peek() != '{' {
-		return Result{}, errAt(ReasonInvalidJSON, "message", st.b, "a JSON object (a Debezium JsonConverter value)")
+		return Result{}, errAt(ReasonMalformedJSON, "message", st.b, "a JSON object (a Debezium JsonConverter value)")
 	}
 	empty, err := s.objectStart()
 	if err != nil {
@@ -325,17 +484,28 @@ func (st *state) unwrap(m Meta) (Result, error) {
 		if esc {
 			key = unquote(nil, key)
 		}
-		switch string(key) {
-		case "schema":
+		bit := envelopeBit(string(key))
+		prefix := "payload."
+		if bit == bSchema || bit == bPayload {
+			prefix = ""
+		}
+		if err := once(&st.topBits, &st.topSet, bit, key, prefix); err != nil {
+			return Result{}, err
+		}
+		switch bit {
+		case bSchema:
 			schemaSeen = true
 			if s.isNull() {
 				break
+			}
+			if s.peek() != '{' {
+				return Result{}, errAt(ReasonSchemaInvalid, "schema", s.valueText(), "a Connect schema object or null")
 			}
 			if entry, err = u.cache.lookup(s, m.Topic); err != nil {
 				return Result{}, err
 			}
 			st.entry = entry
-		case "payload":
+		case bPayload:
 			payloadSeen = true
 			if s.isNull() {
 				payloadNull = true
@@ -357,7 +527,14 @@ func (st *state) unwrap(m Meta) (Result, error) {
 				if esc {
 					k = unquote(nil, k)
 				}
-				if err := st.member(s, k); err != nil {
+				pbit := envelopeBit(string(k))
+				if pbit == bSchema || pbit == bPayload {
+					pbit = 0 // just names inside the payload
+				}
+				if err := once(&st.payBits, &st.paySet, pbit, k, "payload."); err != nil {
+					return Result{}, err
+				}
+				if err := st.member(s, k, pbit); err != nil {
 					return Result{}, err
 				}
 				if pm, err = s.next(); err != nil {
@@ -365,7 +542,7 @@ func (st *state) unwrap(m Meta) (Result, error) {
 				}
 			}
 		default:
-			if err := st.member(s, key); err != nil {
+			if err := st.member(s, key, bit); err != nil {
 				return Result{}, err
 			}
 		}
@@ -373,13 +550,18 @@ func (st *state) unwrap(m Meta) (Result, error) {
 			return Result{}, err
 		}
 	}
-	if s.peek() != 0 {
-		return Result{}, s.syntax("end of input after the JSON object")
+	if !s.atEnd() {
+		return Result{}, s.syntax("end of input after the JSON object (only whitespace may follow)")
 	}
 	if schemaSeen && !payloadSeen {
 		return Result{}, &Error{Reason: ReasonMissingPayload, Field: "payload", Expected: `a "payload" member next to "schema"`}
 	}
 	if payloadNull {
+		if m.HasKey {
+			if err := st.checkTombstoneKey(); err != nil {
+				return Result{}, err
+			}
+		}
 		return u.nonRow(Result{Kind: KindTombstone}), nil
 	}
 	table := st.tableName()
@@ -399,7 +581,7 @@ func (st *state) unwrap(m Meta) (Result, error) {
 		}
 		return Result{}, &Error{Reason: ReasonUnknownOp, Field: "payload.op", Value: "(missing)", Expected: "an op of c, u, d, r, t or m"}
 	}
-	opText := st.b[st.op.a:st.op.e]
+	opText := st.op
 	if len(opText) != 1 {
 		return Result{}, errAt(ReasonUnknownOp, "payload.op", opText, "c, u, d, r, t or m")
 	}
@@ -417,9 +599,17 @@ func (st *state) unwrap(m Meta) (Result, error) {
 	case 'c', 'u', 'r':
 	case 'd':
 		switch u.o.DeleteHandling {
-		case "drop":
-			return Result{Kind: KindRow, Drop: true, Op: "d", Table: table}, nil
-		case "tombstone":
+		case "drop", "tombstone":
+			// The delete itself is not written, but a tombstone carries its Kafka key to
+			// whatever deletes by key downstream: a key that is not the row's must not pass.
+			if m.HasKey {
+				if _, err := st.row(op, table, entry, m); err != nil {
+					return Result{}, err
+				}
+			}
+			if u.o.DeleteHandling == "drop" {
+				return Result{Kind: KindRow, Drop: true, Op: "d", Table: table}, nil
+			}
 			return Result{Kind: KindTombstone, Body: []byte{}, Op: "d", Table: table}, nil
 		}
 	default:
@@ -431,19 +621,19 @@ func (st *state) unwrap(m Meta) (Result, error) {
 // tableName renders db[.schema].table from the source block ("" when absent).
 func (st *state) tableName() string {
 	src := &st.src
-	if !src.table.ok() {
+	if src.table == nil {
 		return ""
 	}
 	b := st.tmp[:0]
-	if src.db.ok() {
-		b = appendContents(b, st.b[src.db.a:src.db.e], src.dbEsc)
+	if src.db != nil {
+		b = append(b, src.db...)
 		b = append(b, '.')
 	}
-	if src.schema.ok() {
-		b = appendContents(b, st.b[src.schema.a:src.schema.e], true)
+	if src.schema != nil {
+		b = append(b, src.schema...)
 		b = append(b, '.')
 	}
-	b = appendContents(b, st.b[src.table.a:src.table.e], src.tableEsc)
+	b = append(b, src.table...)
 	st.tmp = b[:0]
 	// Consecutive events are nearly always of the same table: reuse its string.
 	if string(b) != st.lastTable {
@@ -452,55 +642,51 @@ func (st *state) tableName() string {
 	return st.lastTable
 }
 
-func appendContents(dst, raw []byte, esc bool) []byte {
-	if esc {
-		return unquote(dst, raw)
-	}
-	return append(dst, raw...)
-}
-
 // typing picks the row typing: the message's Connect schema (refined by the table's
-// contract, if configured), else the contract, else none (values pass through as JSON).
-func (st *state) typing(entry *schemaEntry, table string) (*rowType, error) {
+// contract, if configured), else the contract, else none (values pass through as JSON). It
+// also returns the contract of the row's table (nil without one).
+func (st *state) typing(entry *schemaEntry, table string) (*rowType, *schemas.Table, error) {
 	u := st.u
 	contract := u.contractFor(st)
+	if contract == nil && len(u.o.Contracts) == 1 && table == "" {
+		// An event that names no table belongs to the pipeline's only table, with or
+		// without a Connect schema: its contract holds either way.
+		contract = u.o.Contracts[0]
+	}
 	if entry != nil && entry.value != nil {
-		return entry.rowType(contract, u.to), nil
+		return entry.rowType(contract, u.to), contract, nil
 	}
 	if len(u.o.Contracts) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if contract == nil {
-		if len(u.o.Contracts) == 1 && table == "" {
-			return u.typed[u.o.Contracts[0]], nil
-		}
 		names := make([]string, 0, len(u.o.Contracts))
 		for _, t := range u.o.Contracts {
 			names = append(names, t.Name)
 		}
-		return nil, &Error{Reason: ReasonNoContract, Field: "source.table", Value: table,
+		return nil, nil, &Error{Reason: ReasonNoContract, Field: "source.table", Value: table,
 			Expected: "a table covered by schema_file/schema_files (have " + strings.Join(names, ", ") + ") when Kafka Connect schemas are disabled"}
 	}
-	return u.typed[contract], nil
+	return u.typed[contract], contract, nil
 }
 
 func (u *Unwrapper) contractFor(st *state) *schemas.Table {
-	if len(u.contracts) == 0 || !st.src.table.ok() {
+	if len(u.contracts) == 0 || st.src.table == nil {
 		return nil
 	}
 	k := st.tmp[:0]
-	if st.src.db.ok() {
-		k = appendLower(k, st.b[st.src.db.a:st.src.db.e])
+	if st.src.db != nil {
+		k = appendLower(k, st.src.db)
 		k = append(k, '.')
-		k = appendLower(k, st.b[st.src.table.a:st.src.table.e])
+		k = appendLower(k, st.src.table)
 		if t := u.contracts[string(k)]; t != nil {
 			return t
 		}
 		k = k[:0]
 	}
-	k = appendLower(k, st.b[st.src.table.a:st.src.table.e])
+	k = appendLower(k, st.src.table)
 	t := u.contracts[string(k)]
-	if t != nil && t.Database != "" && st.src.db.ok() && !strings.EqualFold(t.Database, string(st.b[st.src.db.a:st.src.db.e])) {
+	if t != nil && t.Database != "" && st.src.db != nil && !strings.EqualFold(t.Database, string(st.src.db)) {
 		return nil
 	}
 	return t

@@ -1,5 +1,7 @@
 package debezium
 
+import "github.com/ledgerflow/ledgerflow/schemas"
+
 // parseInt reads an integer token (no fraction, no exponent). ok is false on overflow or a
 // non-integer number.
 func parseInt(b []byte) (int64, bool) {
@@ -67,19 +69,58 @@ func (s *scanner) valueText() []byte {
 	return s.b[a:e]
 }
 
-// appendValue reads the next JSON value as column type c and appends its rendering.
-// st.tmp is scratch space.
+// parseWideInt reads an integer token as sign and magnitude, up to 2^64-1 (BIGINT
+// UNSIGNED). ok is false for a fraction, an exponent or a larger magnitude.
+func parseWideInt(b []byte) (neg bool, mag uint64, ok bool) {
+	if len(b) > 0 && b[0] == '-' {
+		neg, b = true, b[1:]
+	}
+	if len(b) == 0 || len(b) > 20 {
+		return false, 0, false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false, 0, false
+		}
+		d := uint64(c - '0')
+		if mag > (1<<64-1-d)/10 {
+			return false, 0, false
+		}
+		mag = mag*10 + d
+	}
+	return neg, mag, true
+}
+
+// inBounds reports whether sign+magnitude lies in [min, max].
+func inBounds(neg bool, mag uint64, min int64, max uint64) bool {
+	if neg && mag != 0 {
+		return min < 0 && mag <= uint64(-(min+1))+1
+	}
+	return mag <= max
+}
+
+// contract turns a rule violation into the error the event fails with.
+func (st *state) contract(code, expected string, field, v []byte) error {
+	return errAt(Reason(code), st.fieldName(field), v, expected)
+}
+
+// appendValue reads the next JSON value as column type c and appends its rendering. The
+// column's contract rule (if any) is checked on the decoded value first, so the verdict is
+// about what the source sent. st.tmp is scratch space.
 func (st *state) appendValue(dst []byte, s *scanner, c *colType, field []byte) ([]byte, error) {
 	ch := s.peek()
 	if ch == 'n' {
 		if err := s.lit("null"); err != nil {
 			return dst, withField(err, st.fieldName(field))
 		}
+		if c.required {
+			return dst, errAt(ReasonSchemaPayloadMismatch, st.fieldName(field), []byte("null"), "a value: the Connect schema says the field is not optional")
+		}
 		return append(dst, "null"...), nil
 	}
 	mismatch := func(start int) error {
 		s.i = start
-		return errAt(ReasonTypeMismatch, st.fieldName(field), s.valueText(), c.expect)
+		return errAt(c.mismatch(), st.fieldName(field), s.valueText(), c.expect)
 	}
 	invalid := func(v []byte, expected string) error {
 		return errAt(ReasonInvalidValue, st.fieldName(field), v, expected)
@@ -87,6 +128,9 @@ func (st *state) appendValue(dst []byte, s *scanner, c *colType, field []byte) (
 	start := s.i
 	switch c.kind {
 	case kRaw:
+		if c.rawOpen != 0 && ch != c.rawOpen && !(c.rawOpen == 'm' && (ch == '{' || ch == '[')) {
+			return dst, mismatch(start)
+		}
 		a, e, err := s.skip()
 		if err != nil {
 			return dst, withField(err, st.fieldName(field))
@@ -124,13 +168,33 @@ func (st *state) appendValue(dst []byte, s *scanner, c *colType, field []byte) (
 		if ch != '-' && (ch < '0' || ch > '9') {
 			return dst, mismatch(start)
 		}
-		v, txt, ok := s.readInt(false)
-		if !ok || v < c.min || v > c.max {
-			if txt == nil {
-				s.i = start
-				txt = s.valueText()
+		a, e, err := s.num()
+		if err != nil {
+			return dst, withField(err, st.fieldName(field))
+		}
+		txt := s.b[a:e]
+		neg, mag, ok := parseWideInt(txt)
+		if !ok && !c.fromSchema && c.rule.HasValueCheck() && isIntegerText(txt) {
+			// An integer too long for 64 bits is out of every MySQL integer range.
+			return dst, st.contract(schemas.RuleRange, "an integer within the range of "+c.rule.Type, field, txt)
+		}
+		if !ok {
+			if c.fromSchema {
+				return dst, errAt(ReasonSchemaPayloadMismatch, st.fieldName(field), txt, c.expect)
 			}
-			return dst, invalid(txt, c.expect+" in ["+itoa64(c.min)+", "+itoa64(c.max)+"]")
+			return dst, invalid(txt, c.expect)
+		}
+		if c.rule.HasValueCheck() {
+			if code, exp := c.rule.CheckInt(neg, mag); code != "" {
+				return dst, st.contract(code, exp, field, txt)
+			}
+		}
+		if !inBounds(neg, mag, c.min, c.max) {
+			reason := ReasonInvalidValue
+			if c.fromSchema {
+				reason = ReasonSchemaPayloadMismatch
+			}
+			return dst, errAt(reason, st.fieldName(field), txt, c.expect+" in ["+itoa64(c.min)+", "+utoa(c.max)+"]")
 		}
 		return append(dst, txt...), nil
 	case kFloat:
@@ -146,9 +210,19 @@ func (st *state) appendValue(dst []byte, s *scanner, c *colType, field []byte) (
 		if ch != '"' {
 			return dst, mismatch(start)
 		}
-		a, e, _, err := s.str()
+		a, e, esc, err := s.str()
 		if err != nil {
 			return dst, withField(err, st.fieldName(field))
+		}
+		if c.rule.HasValueCheck() {
+			text := s.b[a:e]
+			if esc {
+				text = unquote(st.tmp[:0], text)
+				st.tmp = text[:0]
+			}
+			if code, exp := c.rule.CheckText(text); code != "" {
+				return dst, st.contract(code, exp, field, s.b[a:e])
+			}
 		}
 		return append(dst, s.b[a-1:e+1]...), nil
 	case kDecimal:
@@ -161,11 +235,22 @@ func (st *state) appendValue(dst []byte, s *scanner, c *colType, field []byte) (
 		}
 		v, txt, ok := s.readInt(false)
 		if !ok {
+			if c.fromSchema {
+				return dst, errAt(ReasonSchemaPayloadMismatch, st.fieldName(field), txt, c.expect)
+			}
 			return dst, invalid(txt, c.expect)
+		}
+		if c.rule.HasValueCheck() && v > -1<<40 && v < 1<<40 {
+			if code, exp := c.rule.CheckInstant(v*secPerDay, 0); code != "" {
+				return dst, st.contract(code, exp, field, txt)
+			}
 		}
 		dst = append(dst, '"')
 		dst, ok = appendDate(dst, v)
 		if !ok {
+			if c.rule.HasValueCheck() {
+				return dst, st.contract(schemas.RuleRange, "a date in years 0000..9999 for "+c.rule.Type, field, txt)
+			}
 			return dst, invalid(txt, "a date in years 0000..9999")
 		}
 		return append(dst, '"'), nil
@@ -174,6 +259,23 @@ func (st *state) appendValue(dst []byte, s *scanner, c *colType, field []byte) (
 			return dst, mismatch(start)
 		}
 		v, txt, ok := s.readInt(false)
+		if c.rule.IsTime() {
+			// MySQL's TIME is an interval (-838:59:59 .. 838:59:59), not a time of day.
+			lim := int64(1000*3600) * (nsPerSec / c.unit)
+			if !ok || v <= -lim || v >= lim {
+				if !ok && txt == nil {
+					s.i = start
+					txt = s.valueText()
+				}
+				return dst, st.contract(schemas.RuleRange, "a time in -838:59:59 .. 838:59:59 for "+c.rule.Type, field, txt)
+			}
+			if code, exp := c.rule.CheckTime(v * c.unit); code != "" {
+				return dst, st.contract(code, exp, field, txt)
+			}
+			dst = append(dst, '"')
+			dst = appendInterval(dst, v*c.unit)
+			return append(dst, '"'), nil
+		}
 		if !ok || v < 0 || v >= 86400*(nsPerSec/c.unit) {
 			return dst, invalid(txt, c.expect+" within 00:00:00..23:59:59.999999999")
 		}
@@ -181,15 +283,29 @@ func (st *state) appendValue(dst []byte, s *scanner, c *colType, field []byte) (
 		dst = appendClock(dst, v*c.unit)
 		return append(dst, '"'), nil
 	case kTimestamp:
+		if ch == '"' && c.iso {
+			return st.appendISO(dst, s, c, field)
+		}
 		if ch != '-' && (ch < '0' || ch > '9') {
 			return dst, mismatch(start)
 		}
 		v, txt, ok := s.readInt(false)
 		if !ok {
+			if c.fromSchema {
+				return dst, errAt(ReasonSchemaPayloadMismatch, st.fieldName(field), txt, c.expect)
+			}
 			return dst, invalid(txt, c.expect)
 		}
+		perSec := nsPerSec / c.unit
+		sec := floorDiv(v, perSec)
+		nanos := (v - sec*perSec) * c.unit
+		if c.rule.HasValueCheck() {
+			if code, exp := c.rule.CheckInstant(sec, nanos); code != "" {
+				return dst, st.contract(code, exp, field, txt)
+			}
+		}
 		dst = append(dst, '"')
-		dst, ok = appendEpoch(dst, v, c.unit)
+		dst, ok = appendTimestamp(dst, sec, nanos)
 		if !ok {
 			return dst, invalid(txt, "a timestamp in years 0000..9999")
 		}
@@ -198,22 +314,70 @@ func (st *state) appendValue(dst []byte, s *scanner, c *colType, field []byte) (
 		if ch != '"' {
 			return dst, mismatch(start)
 		}
-		a, e, esc, err := s.str()
-		if err != nil {
-			return dst, withField(err, st.fieldName(field))
-		}
-		raw := s.b[a:e]
-		if esc {
-			raw = unquote(st.tmp[:0], raw)
-		}
-		dst = append(dst, '"')
-		dst, ok := appendZoned(dst, string(raw))
-		if !ok {
-			return dst, invalid(s.b[a:e], c.expect+" in years 0000..9999")
-		}
-		return append(dst, '"'), nil
+		return st.appendISO(dst, s, c, field)
 	}
 	return dst, mismatch(start)
+}
+
+func isIntegerText(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// appendISO reads an ISO-8601 timestamp string (ZonedTimestamp, or a DATETIME/TIMESTAMP
+// column of a contract sent as text) and renders it in UTC. A string without a zone is
+// read in the configured assume_time_zone, and refused without one: which instant it
+// means is not in the data.
+func (st *state) appendISO(dst []byte, s *scanner, c *colType, field []byte) ([]byte, error) {
+	a, e, esc, err := s.str()
+	if err != nil {
+		return dst, withField(err, st.fieldName(field))
+	}
+	raw := s.b[a:e]
+	if esc {
+		raw = unquote(st.tmp[:0], raw)
+		st.tmp = raw[:0]
+	}
+	sec, nanos, zoned, ok := parseISO(raw)
+	if !ok {
+		return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.b[a:e], c.expect+" (YYYY-MM-DDTHH:MM:SS[.fffffffff] then Z or ±HH:MM, years 0000..9999)")
+	}
+	if !zoned {
+		if !c.iso || c.zone == nil {
+			if c.iso {
+				return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.b[a:e],
+					"an ISO-8601 time with a zone (Z or ±HH:MM); set assume_time_zone (e.g. Europe/Berlin) to read zone-less times in a zone")
+			}
+			return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.b[a:e], c.expect+" (with Z or ±HH:MM)")
+		}
+		if sec, ok = localToUTC(sec, c.zone); !ok {
+			return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.b[a:e],
+				"a local time that exists exactly once in "+c.zone.String()+" (this one falls in a daylight-saving gap or overlap); send it with its offset")
+		}
+	}
+	if c.rule.HasValueCheck() {
+		if code, exp := c.rule.CheckInstant(sec, nanos); code != "" {
+			return dst, st.contract(code, exp, field, s.b[a:e])
+		}
+	}
+	dst = append(dst, '"')
+	dst, ok = appendTimestamp(dst, sec, nanos)
+	if !ok {
+		return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.b[a:e], c.expect+" in years 0000..9999")
+	}
+	return append(dst, '"'), nil
+}
+
+func utoa(n uint64) string {
+	var buf [20]byte
+	return string(appendUint(buf[:0], n))
 }
 
 func itoa64(n int64) string {
@@ -231,21 +395,25 @@ func (st *state) appendDecimal(dst []byte, s *scanner, c *colType, field []byte,
 	)
 	switch {
 	case ch == '"' && !c.numOnly:
-		a, e, _, err := s.str()
+		a, e, esc, err := s.str()
 		if err != nil {
 			return dst, withField(err, st.fieldName(field))
 		}
 		txt = s.b[a:e]
+		raw := txt
+		if esc {
+			raw = unquote(nil, txt)
+		}
 		if c.text {
-			neg, digits, scale, problem = parseDecimalText(st.tmp[:0], txt, false)
+			neg, digits, scale, problem = parseDecimalText(st.tmp[:0], raw, false)
 		} else {
-			if c.scale < 0 {
+			if !c.hasScale {
 				return dst, errAt(ReasonDecimalNoScale, st.fieldName(field), txt, "a Connect Decimal schema with a \"scale\" parameter, or a table contract (schema_file) giving the column's scale")
 			}
-			neg, digits, problem = decodeUnscaled(st.tmp[:0], txt)
+			neg, digits, problem = decodeUnscaled(st.tmp[:0], raw)
 			scale = c.scale
 		}
-	case ch == '-' || ch >= '0' && ch <= '9':
+	case (ch == '-' || ch >= '0' && ch <= '9') && !c.strOnly:
 		a, e, err := s.num()
 		if err != nil {
 			return dst, withField(err, st.fieldName(field))
@@ -254,17 +422,23 @@ func (st *state) appendDecimal(dst []byte, s *scanner, c *colType, field []byte,
 		neg, digits, scale, problem = parseDecimalText(st.tmp[:0], txt, true)
 	default:
 		s.i = start
-		return dst, errAt(ReasonTypeMismatch, st.fieldName(field), s.valueText(), c.expect)
+		return dst, errAt(c.mismatch(), st.fieldName(field), s.valueText(), c.expect)
 	}
 	if problem != "" {
 		return dst, errAt(ReasonInvalidValue, st.fieldName(field), txt, problem)
+	}
+	if c.rule.HasValueCheck() {
+		id, fd := decimalDigits(digits, scale)
+		if code, exp := c.rule.CheckDecimal(id, fd); code != "" {
+			return dst, st.contract(code, exp, field, txt)
+		}
 	}
 	target := c.target
 	if target < 0 {
 		if ch != '"' || c.text {
 			return dst, errAt(ReasonDecimalNoScale, st.fieldName(field), txt, "a known column scale (Connect Decimal \"scale\" parameter or a table contract via schema_file)")
 		}
-		target = scale
+		target = max(scale, 0)
 	}
 	dst = append(dst, '"')
 	dst, problem = appendScaled(dst, neg, digits, scale, target, c.precision)
@@ -277,33 +451,46 @@ func (st *state) appendDecimal(dst []byte, s *scanner, c *colType, field []byte,
 // appendVarDecimal reads io.debezium.data.VariableScaleDecimal: {"scale":int32,"value":bytes}.
 func (st *state) appendVarDecimal(dst []byte, s *scanner, c *colType, field []byte, ch byte, start int) ([]byte, error) {
 	if ch != '{' {
-		return dst, errAt(ReasonTypeMismatch, st.fieldName(field), s.valueText(), c.expect)
+		return dst, errAt(c.mismatch(), st.fieldName(field), s.valueText(), c.expect)
 	}
 	empty, err := s.objectStart()
 	if err != nil {
 		return dst, withField(err, st.fieldName(field))
 	}
-	scale := -1
+	scale, hasScale := 0, false
 	var val []byte
 	for more := !empty; more; {
-		ka, ke, _, err := s.key()
+		ka, ke, esc, err := s.key()
 		if err != nil {
 			return dst, withField(err, st.fieldName(field))
 		}
-		switch string(s.b[ka:ke]) {
+		k := s.b[ka:ke]
+		if esc {
+			k = unquote(nil, k)
+		}
+		switch string(k) {
 		case "scale":
-			v, _, ok := s.readInt(false)
-			if !ok || v < 0 || v > maxDecimalDigits {
-				s.i = start
-				return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.valueText(), c.expect+" with scale 0.."+itoa(maxDecimalDigits))
+			if hasScale {
+				return dst, errAt(ReasonDuplicateField, st.fieldName(field)+".scale", k, "each key once in a JSON object")
 			}
-			scale = int(v)
+			v, _, ok := s.readInt(false)
+			if !ok || v < -maxDecimalDigits || v > maxDecimalDigits {
+				s.i = start
+				return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.valueText(), c.expect+" with scale -"+itoa(maxDecimalDigits)+".."+itoa(maxDecimalDigits))
+			}
+			scale, hasScale = int(v), true
 		case "value":
-			a, e, _, err := s.str()
+			if val != nil {
+				return dst, errAt(ReasonDuplicateField, st.fieldName(field)+".value", k, "each key once in a JSON object")
+			}
+			a, e, esc, err := s.str()
 			if err != nil {
 				return dst, withField(err, st.fieldName(field))
 			}
 			val = s.b[a:e]
+			if esc {
+				val = unquote(nil, val)
+			}
 		default:
 			if _, _, err := s.skip(); err != nil {
 				return dst, withField(err, st.fieldName(field))
@@ -314,16 +501,22 @@ func (st *state) appendVarDecimal(dst []byte, s *scanner, c *colType, field []by
 		}
 	}
 	end := s.i
-	if scale < 0 || val == nil {
+	if !hasScale || val == nil {
 		return dst, errAt(ReasonDecimalNoScale, st.fieldName(field), s.b[start:end], c.expect)
 	}
 	neg, digits, problem := decodeUnscaled(st.tmp[:0], val)
 	if problem != "" {
 		return dst, errAt(ReasonInvalidValue, st.fieldName(field), val, problem)
 	}
+	if c.rule.HasValueCheck() {
+		id, fd := decimalDigits(digits, scale)
+		if code, exp := c.rule.CheckDecimal(id, fd); code != "" {
+			return dst, st.contract(code, exp, field, s.b[start:end])
+		}
+	}
 	target := c.target
 	if target < 0 {
-		target = scale
+		target = max(scale, 0)
 	}
 	dst = append(dst, '"')
 	dst, problem = appendScaled(dst, neg, digits, scale, target, c.precision)

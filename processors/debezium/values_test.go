@@ -19,6 +19,10 @@ func connectEvent(fieldSchema, value string) []byte {
 		`"payload":{"before":null,"after":{"v":` + value + `},"source":{"db":"d","table":"t","file":"bin.000001","pos":4,"row":0,"ts_ms":0},"op":"c"}}`)
 }
 
+// varDecimalSchema is Debezium's io.debezium.data.VariableScaleDecimal field.
+const varDecimalSchema = `{"type":"struct","fields":[{"type":"int32","optional":false,"field":"scale"},{"type":"bytes","optional":false,"field":"value"}],` +
+	`"optional":true,"name":"io.debezium.data.VariableScaleDecimal","version":1,"doc":"Variable scaled decimal","field":"v"}`
+
 func decimalSchema(scale string) string {
 	return `{"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"` + scale + `"},"field":"v"}`
 }
@@ -111,24 +115,24 @@ func TestDecimalRescaleToContract(t *testing.T) {
 		reason             Reason
 	}{
 		{decimalSchema("2"), `"AJg="`, `"1.52"`, ""},
-		{decimalSchema("4"), `"AY/J"`, ``, ReasonInvalidValue}, // 10.2345 does not fit scale 2
-		{decimalSchema("4"), `"AYag"`, `"10.00"`, ""},          // 10.0000 → 10.00 exactly
+		{decimalSchema("4"), `"AY/J"`, ``, ReasonContractPrecision}, // 10.2345 does not fit scale 2
+		{decimalSchema("4"), `"AYag"`, `"10.00"`, ""},               // 10.0000 → 10.00 exactly
 		{strField, `"1234.5"`, `"1234.50"`, ""},
 		{strField, `"-0.10"`, `"-0.10"`, ""},
 		{strField, `"-0"`, `"0.00"`, ""},
-		{strField, `"1.234"`, ``, ReasonInvalidValue},
-		{strField, `"123456.78"`, ``, ReasonInvalidValue}, // exceeds DECIMAL(7,2)
+		{strField, `"1.234"`, ``, ReasonContractPrecision},
+		{strField, `"123456.78"`, ``, ReasonContractPrecision}, // exceeds DECIMAL(7,2)
 		{strField, `"99999.99"`, `"99999.99"`, ""},
 		{strField, `"1e3"`, ``, ReasonInvalidValue}, // string mode is plain text
 		{strField, `"abc"`, ``, ReasonInvalidValue},
 		{dblField, `1234.5`, `"1234.50"`, ""},
 		{dblField, `1.2345E3`, `"1234.50"`, ""},
-		{dblField, `1.234567E3`, ``, ReasonInvalidValue},
+		{dblField, `1.234567E3`, ``, ReasonContractPrecision},
 		{dblField, `1.23E3`, `"1230.00"`, ""},
 		{dblField, `0.1`, `"0.10"`, ""},
-		{dblField, `3.3000000000000003`, ``, ReasonInvalidValue}, // float artefact: refused, not rounded
-		{dblField, `"1.5"`, ``, ReasonTypeMismatch},
-		{strField, `15`, `"15.00"`, ""},
+		{dblField, `3.3000000000000003`, ``, ReasonContractPrecision}, // float artefact: refused, not rounded
+		{dblField, `"1.5"`, ``, ReasonSchemaPayloadMismatch},
+		{strField, `15`, ``, ReasonSchemaPayloadMismatch}, // the schema says string
 	}
 	for _, c := range cases {
 		got, err := column(t, u, connectEvent(c.field, c.value))
@@ -142,7 +146,7 @@ func TestDecimalRescaleToContract(t *testing.T) {
 }
 
 func TestDecimalSchemasDisabledModes(t *testing.T) {
-	contract, err := schemas.Load("transactions")
+	contract, err := schemas.Parse([]byte("table: transactions\ndatabase: bank\ncolumns:\n  - {name: transaction_id, type: BIGINT, nullable: false}\n  - {name: amount, type: 'DECIMAL(18,2)'}\n"))
 	require.NoError(t, err)
 	ev := func(amount string) []byte {
 		return []byte(`{"before":null,"after":{"transaction_id":1,"amount":` + amount + `},"source":{"db":"bank","table":"transactions","file":"mysql-bin.000001","pos":4,"row":0,"ts_ms":1},"op":"c"}`)
@@ -159,7 +163,7 @@ func TestDecimalSchemasDisabledModes(t *testing.T) {
 		{"string", `"1234.5"`, `"1234.50"`, ""},
 		{"string", `"AJg="`, "", ReasonInvalidValue},
 		{"double", `1234.56`, `"1234.56"`, ""},
-		{"double", `1234.567`, "", ReasonInvalidValue},
+		{"double", `1234.567`, "", ReasonContractPrecision},
 		{"precise", `true`, "", ReasonTypeMismatch},
 	} {
 		o := DefaultOptions()
@@ -186,10 +190,10 @@ func TestDecimalWithoutScale(t *testing.T) {
 	assert.Contains(t, e.Error(), "after.v")
 	assert.Contains(t, e.Error(), "AJg=")
 	// VariableScaleDecimal carries its own scale.
-	got, err := column(t, u, connectEvent(`{"type":"struct","name":"io.debezium.data.VariableScaleDecimal","field":"v"}`, `{"scale":3,"value":"98E="}`))
+	got, err := column(t, u, connectEvent(varDecimalSchema, `{"scale":3,"value":"98E="}`))
 	require.NoError(t, err)
 	assert.Equal(t, `"-2.111"`, got)
-	_, err = column(t, u, connectEvent(`{"type":"struct","name":"io.debezium.data.VariableScaleDecimal","field":"v"}`, `{"value":"98E="}`))
+	_, err = column(t, u, connectEvent(varDecimalSchema, `{"value":"98E="}`))
 	requireReason(t, err, ReasonDecimalNoScale)
 }
 
@@ -239,13 +243,19 @@ func TestTemporalVectors(t *testing.T) {
 		{f("int64", "io.debezium.time.MicroTime"), `-1`},
 		{f("string", "io.debezium.time.ZonedTimestamp"), `"2018-06-20 13:37:03"`},
 		{f("int64", "io.debezium.time.Timestamp"), `253402300800000`}, // year 10000
+	} {
+		_, err := column(t, u, connectEvent(c.field, c.value))
+		requireReason(t, err, ReasonInvalidValue)
+	}
+	// Values the Connect type itself cannot hold contradict the schema.
+	for _, c := range []struct{ field, value string }{
 		{f("int32", "io.debezium.time.Date"), `1.5`},
 		{`{"type":"int8","field":"v"}`, `128`},
 		{`{"type":"int32","field":"v"}`, `2147483648`},
 		{`{"type":"int64","field":"v"}`, `9223372036854775808`},
 	} {
 		_, err := column(t, u, connectEvent(c.field, c.value))
-		requireReason(t, err, ReasonInvalidValue)
+		requireReason(t, err, ReasonSchemaPayloadMismatch)
 	}
 }
 
@@ -287,7 +297,7 @@ func TestContractTypingSchemasDisabled(t *testing.T) {
 }
 
 func TestTinyintOneWithConnectSchema(t *testing.T) {
-	accounts, err := schemas.Load("accounts")
+	accounts, err := schemas.Parse([]byte("table: accounts\ndatabase: bank\ncolumns:\n  - {name: overdraft_allowed, type: TINYINT(1)}\n"))
 	require.NoError(t, err)
 	ev := []byte(`{"schema":{"type":"struct","name":"x.bank.accounts.Envelope","fields":[{"type":"struct","field":"after","fields":[` +
 		`{"type":"int16","field":"overdraft_allowed"},{"type":"int16","field":"other"}]}]},` +
