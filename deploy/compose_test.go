@@ -7,8 +7,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,7 +49,8 @@ func mustLoadCompose(t *testing.T) *types.Project {
 	return p
 }
 
-var wantServices = []string{"mysql", "kafka", "connect", "register-connector", "kafka-ui", "ledgerflow", "prometheus", "grafana"}
+var wantServices = []string{"mysql", "kafka", "connect", "register-connector", "kafka-ui",
+	"ledgerflow-customers", "ledgerflow-accounts", "ledgerflow-transactions", "prometheus", "grafana"}
 
 // oneShot services run to completion; everything else is long-running and needs a healthcheck.
 var oneShot = map[string]bool{"register-connector": true}
@@ -102,10 +105,14 @@ func TestComposeDependsOn(t *testing.T) {
 		}
 	}
 	// The order that matters: nothing talks to Kafka or Connect before they answer.
-	for _, e := range []struct{ svc, dep string }{
+	order := []struct{ svc, dep string }{
 		{"connect", "kafka"}, {"connect", "mysql"}, {"register-connector", "connect"},
-		{"ledgerflow", "kafka"}, {"kafka-ui", "kafka"}, {"grafana", "prometheus"},
-	} {
+		{"kafka-ui", "kafka"}, {"grafana", "prometheus"},
+	}
+	for name := range ledgerflowServices(t, p) {
+		order = append(order, struct{ svc, dep string }{name, "kafka"})
+	}
+	for _, e := range order {
 		d, ok := p.Services[e.svc].DependsOn[e.dep]
 		if !ok || d.Condition != types.ServiceConditionHealthy {
 			t.Errorf("service %s should depend on %s with condition service_healthy, has %+v", e.svc, e.dep, d)
@@ -131,9 +138,10 @@ func TestComposeHealthchecks(t *testing.T) {
 			t.Errorf("service %s: healthcheck should set interval, timeout and retries", name)
 		}
 	}
-	lf := p.Services["ledgerflow"].HealthCheck
-	if lf == nil || !strings.Contains(strings.Join(lf.Test, " "), ":4195/ready") {
-		t.Errorf("ledgerflow's healthcheck should probe :4195/ready (ready only when inputs and outputs are connected), is %v", lf)
+	for name, s := range ledgerflowServices(t, p) {
+		if hc := s.HealthCheck; hc == nil || healthPort(strings.Join(hc.Test, " ")) == "" {
+			t.Errorf("%s's healthcheck should probe /ready (ready only when input and output are connected), is %v", name, hc)
+		}
 	}
 }
 
@@ -191,59 +199,155 @@ func TestComposeImagesPinned(t *testing.T) {
 	}
 }
 
-// The stack runs the image the repository's Dockerfile builds, with the same command as
-// the image's default, naming pipeline files that exist.
-func TestComposeLedgerflowService(t *testing.T) {
+// ledgerflowServices are the compose services that run the image the repository's
+// Dockerfile builds.
+func ledgerflowServices(t *testing.T, p *types.Project) map[string]types.ServiceConfig {
+	t.Helper()
+	out := map[string]types.ServiceConfig{}
+	for name, s := range p.Services {
+		if isImageService(t, s) {
+			out[name] = s
+		}
+	}
+	return out
+}
+
+// repoPipelines are the pipeline names of pipelines/*.yaml (scenario files aside).
+func repoPipelines(t *testing.T) []string {
+	t.Helper()
+	requireRepoFile(t, "pipelines")
+	files, err := filepath.Glob(filepath.Join(repoRoot(t), "pipelines", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range files {
+		if name := strings.TrimSuffix(filepath.Base(f), ".yaml"); !strings.HasSuffix(name, "_scenarios") {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// singlePipeline is the pipeline a ledgerflow command runs: one process, one -c config
+// /pipelines/<name>.yaml (DESIGN.md: ledgerflow per pipeline). Anything else is an error.
+func singlePipeline(cmd []string) (string, error) {
+	a, err := parseLedgerflowArgs(cmd)
+	if err != nil {
+		return "", err
+	}
+	if a.mode != "run" || len(a.streams)+len(a.obs) > 0 {
+		return "", fmt.Errorf("%q is not one pipeline per process (ledgerflow -c /pipelines/<name>.yaml)", cmd)
+	}
+	f := a.configs[0]
+	if path.Dir(f) != "/pipelines" || path.Ext(f) != ".yaml" {
+		return "", fmt.Errorf("%q runs %s, not a pipeline file /pipelines/<name>.yaml", cmd, f)
+	}
+	return strings.TrimSuffix(path.Base(f), ".yaml"), nil
+}
+
+func TestSinglePipeline(t *testing.T) {
+	for _, c := range []struct {
+		cmd  []string
+		want string
+	}{
+		{[]string{"-c", "/pipelines/transactions.yaml"}, "transactions"},
+		{[]string{"--config=/pipelines/accounts.yaml"}, "accounts"},
+		{[]string{"run", "/pipelines/customers.yaml"}, "customers"},
+		{[]string{"streams", "--no-api", "/pipelines/customers.yaml", "/pipelines/accounts.yaml"}, ""},
+		{[]string{"-c", "/etc/x.yaml"}, ""},
+		{[]string{"-c", "/pipelines/a.yaml", "-c", "/pipelines/b.yaml"}, ""},
+		{nil, ""},
+	} {
+		got, err := singlePipeline(c.cmd)
+		if got != c.want || (c.want == "") != (err != nil) {
+			t.Errorf("singlePipeline(%q) = %q, %v; want %q", c.cmd, got, err, c.want)
+		}
+	}
+}
+
+// The stack runs one ledgerflow service per pipeline of the repository, each the image the
+// repository's Dockerfile builds with `-c /pipelines/<pipeline>.yaml`, named
+// ledgerflow-<pipeline>, with the same environment and mounts, its own host port, and a
+// healthcheck on the port it publishes.
+func TestComposeLedgerflowServices(t *testing.T) {
 	p := mustLoadCompose(t)
-	lf := p.Services["ledgerflow"]
-	if lf.Build == nil {
-		t.Fatal("ledgerflow has no build section")
-	}
-	ctxRel, ok := relToRepo(t, lf.Build.Context)
-	if !ok || ctxRel != "." {
-		t.Errorf("ledgerflow builds from %s, want the repository root", lf.Build.Context)
-	}
-	if df := filepath.Join(lf.Build.Context, lf.Build.Dockerfile); !fileExists(df) {
-		t.Errorf("ledgerflow's Dockerfile %s does not exist", df)
-	}
-
-	cmd := []string(lf.Command)
-	if len(cmd) == 0 || cmd[0] != "streams" {
-		t.Fatalf("ledgerflow command = %v, want streams mode", cmd)
-	}
+	services := ledgerflowServices(t, p)
 	df := parseDockerfile(t, string(readFile(t, dockerfile)))
-	if want := df.final().execForm(t, "CMD"); !slices.Equal(cmd, want) {
-		t.Errorf("compose command %q differs from the image's default CMD %q; keep them the same", cmd, want)
-	}
-	env := lf.Environment
-	for _, k := range []string{"KAFKA_BROKERS", "LAKEHOUSE"} {
-		if env[k] == nil || *env[k] == "" {
-			t.Errorf("ledgerflow environment lacks %s", k)
+	var pipelines, images []string
+	hostPorts := map[string]string{}
+	var first *types.ServiceConfig
+	for _, name := range sortedServiceNames(services) {
+		s := services[name]
+		ctxRel, ok := relToRepo(t, s.Build.Context)
+		if !ok || ctxRel != "." {
+			t.Errorf("%s builds from %s, want the repository root", name, s.Build.Context)
 		}
-	}
-	if lh := env["LAKEHOUSE"]; lh != nil {
-		if v := mountAt(lf, *lh); v == nil || v.Type != types.VolumeTypeVolume {
-			t.Errorf("LAKEHOUSE=%s is not a named volume mount of ledgerflow (the tables would die with the container)", *lh)
+		images = append(images, s.Image)
+		pl, err := singlePipeline(s.Command)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
 		}
+		pipelines = append(pipelines, pl)
+		if name != "ledgerflow-"+pl {
+			t.Errorf("service %s runs pipeline %s; name it ledgerflow-%s", name, pl, pl)
+		}
+		env := s.Environment
+		for _, k := range []string{"KAFKA_BROKERS", "LAKEHOUSE"} {
+			if env[k] == nil || *env[k] == "" {
+				t.Errorf("%s environment lacks %s", name, k)
+			}
+		}
+		if lh := env["LAKEHOUSE"]; lh != nil {
+			if v := mountAt(s, *lh); v == nil || v.Type != types.VolumeTypeVolume {
+				t.Errorf("%s: LAKEHOUSE=%s is not a named volume mount (the tables would die with the container)", name, *lh)
+			}
+		}
+		if first == nil {
+			first = &s
+		} else {
+			if !reflect.DeepEqual(s.Environment, first.Environment) || !reflect.DeepEqual(s.Volumes, first.Volumes) {
+				t.Errorf("%s and %s differ in environment or volumes (%v %v / %v %v); the pipelines share them", name, first.Name, s.Environment, s.Volumes, first.Environment, first.Volumes)
+			}
+		}
+		hp := healthPort(strings.Join(s.HealthCheck.Test, " "))
+		if len(s.Ports) != 1 || fmt.Sprint(s.Ports[0].Target) != hp {
+			t.Errorf("%s publishes %+v; want one port, the container port %q its healthcheck probes", name, s.Ports, hp)
+		} else if other, dup := hostPorts[s.Ports[0].Published]; dup {
+			t.Errorf("%s and %s publish the same host port %s", name, other, s.Ports[0].Published)
+		} else {
+			hostPorts[s.Ports[0].Published] = name
+		}
+		checkPipeline(t, "pipelines/"+pl+".yaml", env)
 	}
+	sort.Strings(pipelines)
+	if want := repoPipelines(t); !slices.Equal(pipelines, want) {
+		t.Errorf("ledgerflow services run pipelines %v; the repository has %v: one service per pipeline", pipelines, want)
+	}
+	if len(slices.Compact(slices.Clone(images))) != 1 {
+		t.Errorf("ledgerflow services name images %v; one image (Compose builds an image name once)", images)
+	}
+	// The image's default command is one of the services' commands: `docker run` without
+	// arguments starts a pipeline the stack also runs, configured the same way.
+	cmd := df.final().execForm(t, "CMD")
+	pl, err := singlePipeline(cmd)
+	if err != nil {
+		t.Fatalf("Dockerfile CMD: %v", err)
+	}
+	if s, ok := services["ledgerflow-"+pl]; !ok || !slices.Equal([]string(s.Command), cmd) {
+		t.Errorf("the image's default CMD %q is not the command of a ledgerflow service", cmd)
+	}
+}
 
-	var pipelines []string
-	for _, a := range cmd[1:] {
-		if strings.HasPrefix(a, "-") {
-			continue
-		}
-		if !strings.HasPrefix(a, "/pipelines/") || path.Ext(a) != ".yaml" {
-			t.Errorf("ledgerflow argument %q is not a pipeline file under /pipelines", a)
-			continue
-		}
-		pipelines = append(pipelines, "pipelines/"+strings.TrimPrefix(a, "/pipelines/"))
+func sortedServiceNames(m map[string]types.ServiceConfig) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
-	if want := []string{"pipelines/customers.yaml", "pipelines/accounts.yaml", "pipelines/transactions.yaml"}; !slices.Equal(pipelines, want) {
-		t.Errorf("ledgerflow runs %v, want %v", pipelines, want)
-	}
-	for _, rel := range pipelines {
-		checkPipeline(t, rel, env)
-	}
+	sort.Strings(out)
+	return out
 }
 
 // checkPipeline checks what the container needs from one pipeline file: every environment
@@ -380,12 +484,15 @@ func TestComposeKafkaAddresses(t *testing.T) {
 		}
 	}
 	c := loadConnector(t, connectorFile)
-	for _, use := range []struct{ who, addr string }{
+	uses := []struct{ who, addr string }{
 		{"connect BOOTSTRAP_SERVERS", env("connect", "BOOTSTRAP_SERVERS")},
-		{"ledgerflow KAFKA_BROKERS", env("ledgerflow", "KAFKA_BROKERS")},
 		{"kafka-ui KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS", env("kafka-ui", "KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS")},
 		{"connector schema.history.internal.kafka.bootstrap.servers", c.Config["schema.history.internal.kafka.bootstrap.servers"]},
-	} {
+	}
+	for name := range ledgerflowServices(t, p) {
+		uses = append(uses, struct{ who, addr string }{name + " KAFKA_BROKERS", env(name, "KAFKA_BROKERS")})
+	}
+	for _, use := range uses {
 		for _, a := range strings.Split(use.addr, ",") {
 			host, _, err := net.SplitHostPort(strings.TrimSpace(a))
 			if err != nil || !advertised[a] || host != "kafka" {
@@ -435,6 +542,9 @@ func TestComposeConnectorWiring(t *testing.T) {
 	}
 }
 
+// Prometheus scrapes every ledgerflow service once, at the port it listens on, with a
+// pipeline label naming the pipeline it runs (the dashboard's filter), and nothing that is
+// not a service.
 func TestComposePrometheusScrapesLedgerflow(t *testing.T) {
 	p := mustLoadCompose(t)
 	var cfg struct {
@@ -442,37 +552,60 @@ func TestComposePrometheusScrapesLedgerflow(t *testing.T) {
 			JobName       string `yaml:"job_name"`
 			MetricsPath   string `yaml:"metrics_path"`
 			StaticConfigs []struct {
-				Targets []string `yaml:"targets"`
+				Targets []string          `yaml:"targets"`
+				Labels  map[string]string `yaml:"labels"`
 			} `yaml:"static_configs"`
 		} `yaml:"scrape_configs"`
 	}
 	if err := yaml.Unmarshal(readFile(t, prometheusFile), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	ports := map[string]bool{}
-	for _, pc := range p.Services["ledgerflow"].Ports {
-		ports[fmt.Sprint(pc.Target)] = true
-	}
-	found := false
+	services := ledgerflowServices(t, p)
+	scraped := map[string]int{}
 	for _, sc := range cfg.ScrapeConfigs {
 		for _, st := range sc.StaticConfigs {
 			for _, target := range st.Targets {
 				host, port, err := net.SplitHostPort(target)
-				if err != nil || host != "ledgerflow" {
+				if err != nil {
+					t.Errorf("prometheus job %s: target %q is not host:port", sc.JobName, target)
 					continue
 				}
-				found = true
-				if !ports[port] {
-					t.Errorf("prometheus job %s scrapes %s, but ledgerflow's container port is %v", sc.JobName, target, ports)
+				s, ok := services[host]
+				if !ok {
+					if host != "localhost" {
+						if _, isService := p.Services[host]; !isService {
+							t.Errorf("prometheus job %s scrapes %s, which is no compose service", sc.JobName, target)
+						}
+					}
+					continue
+				}
+				scraped[host]++
+				if hp := healthPort(strings.Join(s.HealthCheck.Test, " ")); port != hp {
+					t.Errorf("prometheus job %s scrapes %s, but %s listens on %s", sc.JobName, target, host, hp)
 				}
 				if sc.MetricsPath != "" && sc.MetricsPath != "/metrics" {
 					t.Errorf("prometheus job %s scrapes %s, ledgerflow serves /metrics", sc.JobName, sc.MetricsPath)
 				}
+				if pl, err := singlePipeline(s.Command); err != nil {
+					t.Errorf("prometheus target %s: %s: %v", target, host, err)
+				} else if st.Labels["pipeline"] != pl {
+					t.Errorf("prometheus target %s has pipeline label %q; %s runs pipeline %s", target, st.Labels["pipeline"], host, pl)
+				}
 			}
 		}
 	}
-	if !found {
-		t.Error("prometheus.yml has no target on the ledgerflow service")
+	for name := range services {
+		if scraped[name] != 1 {
+			t.Errorf("prometheus.yml has %d targets on %s, want 1", scraped[name], name)
+		}
+		if d, ok := p.Services["prometheus"].DependsOn[name]; !ok {
+			t.Errorf("prometheus does not depend on %s", name)
+		} else if d.Condition != types.ServiceConditionStarted {
+			t.Errorf("prometheus waits for %s with %s; service_started is enough (a scrape of a process not ready yet is data too)", name, d.Condition)
+		}
+	}
+	if len(services) == 0 {
+		t.Error("no ledgerflow service to scrape")
 	}
 	if m := mountAt(p.Services["prometheus"], "/etc/prometheus/prometheus.yml"); m == nil {
 		t.Error("prometheus does not mount deploy/prometheus/prometheus.yml")

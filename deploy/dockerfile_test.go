@@ -191,12 +191,24 @@ func dockerfileProblems(df *dockerFile) []string {
 	}
 	var build string
 	for _, s := range df.stages[:len(df.stages)-1] {
-		for _, in := range s.all("RUN") {
-			a := in.args
-			if strings.Contains(a, "go build") {
-				build = a
-				if !strings.Contains(a, "--mount=type=cache,target=/go/pkg/mod") {
-					p = append(p, "go build without a module cache mount")
+		stageArgs := map[string]bool{}
+		for _, in := range s.ins {
+			if in.cmd == "ARG" {
+				k, _, _ := strings.Cut(in.args, "=")
+				stageArgs[strings.TrimSpace(k)] = true
+			}
+			if in.cmd != "RUN" || !strings.Contains(in.args, "go build") {
+				continue
+			}
+			build = in.args
+			if !strings.Contains(build, "--mount=type=cache,target=/go/pkg/mod") {
+				p = append(p, "go build without a module cache mount")
+			}
+			// A ${VAR} no ARG of the stage declares expands to "" without a word from Docker
+			// (a global ARG, before FROM, reaches a stage only when the stage declares it again).
+			for _, m := range regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`).FindAllStringSubmatch(build, -1) {
+				if !stageArgs[m[1]] {
+					p = append(p, "go build uses $"+m[1]+", which no ARG of its stage declares")
 				}
 			}
 		}
@@ -205,7 +217,7 @@ func dockerfileProblems(df *dockerFile) []string {
 	case build == "":
 		p = append(p, "no go build in a builder stage")
 	default:
-		for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-s -w", "-X main.Version=", "./cmd/ledgerflow"} {
+		for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-s -w", "-X main.Version=", "-X main.Commit=", "-X main.Date=", "./cmd/ledgerflow"} {
 			if !strings.Contains(build, want) {
 				p = append(p, "go build lacks "+want)
 			}
@@ -257,24 +269,21 @@ func TestDockerfile(t *testing.T) {
 		t.Error(problem)
 	}
 	main := string(readFile(t, filepath.Join(repoRoot(t), "cmd/ledgerflow/main.go")))
-	if !regexp.MustCompile(`(?m)^var Version = `).MatchString(main) {
-		t.Error("cmd/ledgerflow has no `var Version`, which -X main.Version sets")
+	for _, v := range []string{"Version", "Commit", "Date"} {
+		if !regexp.MustCompile(`(?m)^(var)?\s+` + v + `\s+=`).MatchString(main) {
+			t.Errorf("cmd/ledgerflow/main.go has no variable %s, which -X main.%s sets", v, v)
+		}
 	}
+	// One pipeline per container: the default runs one with -c; others replace the command.
 	cmd := df.final().execForm(t, "CMD")
-	if len(cmd) < 2 || cmd[0] != "streams" {
-		t.Fatalf("default CMD = %v, want streams mode", cmd)
+	if _, err := singlePipeline(cmd); err != nil {
+		t.Fatalf("default CMD: %v", err)
 	}
-	for _, a := range cmd[1:] {
-		if strings.HasPrefix(a, "-") {
-			continue
-		}
-		src, ok := df.final().copiedFrom(a)
-		if !ok {
-			t.Errorf("CMD names %s, which no COPY puts into the image", a)
-			continue
-		}
-		t.Run(path.Base(a), func(t *testing.T) { requireRepoFile(t, src) })
+	src, ok := df.final().copiedFrom(cmd[1])
+	if !ok {
+		t.Fatalf("CMD names %s, which no COPY puts into the image", cmd[1])
 	}
+	requireRepoFile(t, src)
 }
 
 // The checks must fail on a bad Dockerfile.
@@ -284,8 +293,11 @@ func TestDockerfileProblemsDetected(t *testing.T) {
 	bad = regexp.MustCompile(`(?m)^HEALTHCHECK[^\n]*\\\n[^\n]*\n`).ReplaceAllString(bad, "")
 	bad = strings.Replace(bad, "CGO_ENABLED=0 ", "", 1)
 	bad = strings.Replace(bad, "COPY schemas/*.yaml /schemas/", "COPY schemas/*.yaml /etc/schemas/", 1)
+	bad = strings.Replace(bad, " -X main.Commit=${COMMIT}", "", 1)
+	bad = regexp.MustCompile(`(?m)^ARG DATE=.*\n`).ReplaceAllString(bad, "")
 	got := strings.Join(dockerfileProblems(parseDockerfile(t, bad)), "\n")
-	for _, want := range []string{"USER is root", "no HEALTHCHECK", "lacks CGO_ENABLED=0", "/schemas/transactions.yaml is not copied"} {
+	for _, want := range []string{"USER is root", "no HEALTHCHECK", "lacks CGO_ENABLED=0", "/schemas/transactions.yaml is not copied",
+		"lacks -X main.Commit=", "uses $DATE, which no ARG"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("mutated Dockerfile: problems %q do not mention %q", got, want)
 		}

@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -64,4 +66,63 @@ func readFileF(f *testing.F, p string) []byte {
 		f.Fatal(err)
 	}
 	return b
+}
+
+// shellWords must not panic, and words it returns, quoted again, read back the same.
+func FuzzShellWords(f *testing.F) {
+	for _, s := range []string{
+		`CGO_ENABLED=0 go build -ldflags "-s -w -X main.Version=${VERSION}" -o /out ./cmd`,
+		`a 'b c' "d\"e" f\ g $X ${Y}`, `"unterminated`, `a && b`, `${`, `$`, `\`, `''""`,
+	} {
+		f.Add(s)
+	}
+	lookup := func(k string) string { return "<" + k + ">" }
+	f.Fuzz(func(t *testing.T, line string) {
+		words, err := shellWords(line, lookup)
+		if err != nil {
+			return
+		}
+		var quoted []string
+		for _, w := range words {
+			quoted = append(quoted, "'"+strings.ReplaceAll(w, "'", `'\''`)+"'")
+		}
+		again, err := shellWords(strings.Join(quoted, " "), lookup)
+		if err != nil || !slices.Equal(again, words) {
+			t.Fatalf("shellWords(%q) = %q; quoted again %q reads %q, %v", line, words, quoted, again, err)
+		}
+	})
+}
+
+// exposedLabelNames must not panic on any series text, and reads back the names of a
+// series written in the exposition format, whatever the values hold.
+func FuzzExposedLabelNames(f *testing.F) {
+	f.Add(`label="a",path="b"} 1`, "label", `x"y\z`)
+	f.Add(`a="\"} 1`, "le", "+Inf")
+	f.Fuzz(func(t *testing.T, raw, name, value string) {
+		exposedLabelNames(raw)
+		if !regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`).MatchString(name) {
+			return
+		}
+		esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(value)
+		series := name + `="` + esc + `",other="` + esc + `"} 1`
+		if got := exposedLabelNames(series); !slices.Equal(got, []string{name, "other"}) {
+			t.Fatalf("exposedLabelNames(%s) = %q, want [%s other]", series, got, name)
+		}
+	})
+}
+
+// parseLedgerflowArgs must not panic, and what it accepts names what a process loads.
+func FuzzParseLedgerflowArgs(f *testing.F) {
+	f.Add("-c /pipelines/t.yaml")
+	f.Add("streams --no-api -o /o.yaml /a.yaml /b.yaml")
+	f.Add("run --set=a=b -r /r.yaml /c.yaml")
+	f.Fuzz(func(t *testing.T, line string) {
+		a, err := parseLedgerflowArgs(strings.Fields(line))
+		if err != nil {
+			return
+		}
+		if a.mode == "run" && len(a.configs) != 1 || a.mode == "streams" && len(a.streams) == 0 || a.mode != "run" && a.mode != "streams" {
+			t.Fatalf("parseLedgerflowArgs(%q) accepted %+v", line, a)
+		}
+	})
 }
