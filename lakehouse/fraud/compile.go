@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -13,6 +14,7 @@ import (
 	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/optimizer"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/ledgerflow/ledgerflow/lakehouse/fraud/money"
@@ -48,7 +50,7 @@ func (f *flattener) Visit(node *ast.Node) {
 	}
 	key := id.Value + "." + prop.Value
 	if _, ok := f.d.flat[key]; !ok {
-		f.unknown = append(f.unknown, unknownField{id.Value, prop.Value, m.Location()})
+		f.unknown = append(f.unknown, unknownField{id.Value, prop.Value, id.Location()})
 		return
 	}
 	f.reads[key] = true
@@ -70,7 +72,6 @@ func compileExpr(d *Description, src string, asBool bool) (*vm.Program, []string
 	fl := &flattener{d: d, reads: map[string]bool{}}
 	opts := []expr.Option{
 		expr.Env(d.checkEnv()),
-		expr.Patch(fl),
 		expr.DisableBuiltin("now"), // rules must be deterministic functions of the event
 		expr.Timezone("UTC"),
 	}
@@ -79,7 +80,7 @@ func compileExpr(d *Description, src string, asBool bool) (*vm.Program, []string
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}
-	prog, err := compileSafely(src, opts)
+	prog, err := compileSafely(src, opts, fl)
 	if len(fl.unknown) > 0 {
 		u := fl.unknown[0]
 		line, col := lineCol(src, u.loc.From)
@@ -106,11 +107,14 @@ func compileExpr(d *Description, src string, asBool bool) (*vm.Program, []string
 	return prog, reads, nil
 }
 
-// compileSafely is expr.Compile with one step added between optimizing and generating
-// code: the Money operators and geo_km become direct calls (money.FastCalls, fastGeo).
-// A panic inside the expr compiler (a bug there, reachable from user text) becomes an
-// error.
-func compileSafely(src string, opts []expr.Option) (p *vm.Program, err error) {
+// compileSafely is expr.Compile with two steps added. The flattener runs on the parsed
+// tree before the first type check: expr-lang's checker keeps the type it first gives a
+// call, so a field still unknown at that point would hide a type error in a call's
+// arguments from every later pass. And between optimizing and generating code, the Money
+// operators, geo_km and some builtins become direct calls (money.FastCalls, fastGeo,
+// fastBuiltins). A panic inside the expr compiler (a bug there, reachable from user text)
+// becomes an error.
+func compileSafely(src string, opts []expr.Option, fl *flattener) (p *vm.Program, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p, err = nil, fmt.Errorf("the expression compiler failed: %v", r)
@@ -124,8 +128,15 @@ func compileSafely(src string, opts []expr.Option) (p *vm.Program, err error) {
 		delete(config.Builtins, name)
 	}
 	config.Check()
-	tree, err := checker.ParseCheck(src, config)
+	tree, err := parser.ParseWithConfig(src, config)
 	if err != nil {
+		return nil, err
+	}
+	ast.Walk(&tree.Node, fl)
+	if len(fl.unknown) > 0 {
+		return nil, nil // reported by the caller, with a suggestion
+	}
+	if _, err := new(checker.Checker).PatchAndCheck(tree, config); err != nil {
 		return nil, err
 	}
 	if config.Optimize {
@@ -248,6 +259,20 @@ type Rule struct {
 	tests  []TestSpec
 	src    []byte
 	spec   *RuleSpec
+
+	hits, whenErrors, reasonErrors atomic.Int64
+}
+
+// RuleStats counts a rule's outcomes since its RuleSet was compiled (rule tests excluded).
+type RuleStats struct {
+	Hits         int64
+	WhenErrors   int64 // evaluations whose when failed at run time (never a hit)
+	ReasonErrors int64 // hits whose reason could not be fully rendered
+}
+
+// Stats returns the rule's counts so far. Safe for concurrent use.
+func (r *Rule) Stats() RuleStats {
+	return RuleStats{Hits: r.hits.Load(), WhenErrors: r.whenErrors.Load(), ReasonErrors: r.reasonErrors.Load()}
 }
 
 // compileRule compiles the when and every reason segment of r, returning a Diagnostic

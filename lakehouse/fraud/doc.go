@@ -58,7 +58,8 @@
 // RuleSet.RunTests (and RunTests for files) runs each rule's tests against that rule:
 // the hook of `ledgerflow test`. Lint reports every problem of a set of files: the hook
 // of `ledgerflow lint`. An Engine keeps the current RuleSet of a set of files and swaps in
-// a recompiled one atomically when they change (ReloadIfChanged, Watch: polling mtime
-// and size) or on demand (Reload, for SIGHUP); files that do not compile are refused and
+// a recompiled one atomically when they change (ReloadIfChanged, Watch: polling mtime,
+// size and content, loading a change once it stayed put for one interval) or on demand
+// (Reload, for SIGHUP); files that do not compile, or declare no rules, are refused and
 // the previous set stays in use.
 package fraud

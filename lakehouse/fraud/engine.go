@@ -2,6 +2,7 @@ package fraud
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"os"
 	"sync"
@@ -23,21 +24,36 @@ type Config struct {
 // Evaluations take the current set with RuleSet (one atomic load) and keep using it for
 // the whole transaction, so a reload never mixes two versions in one result.
 type Engine struct {
-	cfg    Config
-	cur    atomic.Pointer[RuleSet]
-	mu     sync.Mutex // serialises loads
-	stamps []stamp    // files and their mtime/size as of the last load attempt
-	// expandErr is the last attempt's failure to resolve the patterns, so a glob that
-	// stopped matching is reported once rather than at every poll.
-	expandErr string
+	cfg Config
+	cur atomic.Pointer[RuleSet]
+	mu  sync.Mutex // serialises loads and guards the snapshots
+	// tried is the files' state at the last load attempt, successful or not, so that a
+	// broken file is reported once, not at every poll.
+	tried snapshot
+	// pending is a changed state seen by the last poll and not loaded yet: a change is
+	// loaded only once the files stayed the same for one poll interval, so a file being
+	// written (truncated, then filled) is never compiled half-written.
+	pending *snapshot
+}
+
+// snapshot is what polling compares: each file's modification time, size and content
+// hash, or why the patterns could not be resolved. File times tick in milliseconds on some
+// file systems, so two same-size writes within a tick are told apart by the hash (rule
+// files are small; reading them at each poll costs nothing).
+type snapshot struct {
+	stamps []stamp
+	err    string
 }
 
 type stamp struct {
 	path  string
 	mod   time.Time
 	size  int64
+	sum   [32]byte
 	found bool
 }
+
+func (a snapshot) equal(b snapshot) bool { return a.err == b.err && sameStamps(a.stamps, b.stamps) }
 
 // NewEngine loads and compiles the rule files. It fails (with a Diagnostics, or an Expand
 // error) when they do not all compile: a pipeline must not start without its rules.
@@ -69,21 +85,27 @@ func (e *Engine) Reload() (changed bool, err error) {
 	return changed, err
 }
 
-// ReloadIfChanged reloads when a rule file's modification time or size changed, a file
-// appeared or disappeared, or the globs match other files, since the last load attempt
-// (successful or not: a broken file is reported once, not at every poll, and retried when
-// it changes again). attempted reports whether it reloaded.
+// ReloadIfChanged is one poll: it reloads when the rule files changed (a modification
+// time or size, a file appearing or disappearing, the globs matching other files) since
+// the last load attempt and have not changed since the previous poll. So a change is
+// loaded at the second poll that sees it, once the writer is done; a broken file is
+// reported once, not at every poll, and retried when it changes again. attempted reports
+// whether it reloaded.
 func (e *Engine) ReloadIfChanged() (attempted, changed bool, err error) {
+	snap := currentSnapshot(e.cfg.Rules)
 	e.mu.Lock()
-	old, oldErr := e.stamps, e.expandErr
+	if snap.equal(e.tried) {
+		e.pending = nil
+		e.mu.Unlock()
+		return false, false, nil
+	}
+	if e.pending == nil || !snap.equal(*e.pending) {
+		e.pending = &snap
+		e.mu.Unlock()
+		return false, false, nil
+	}
+	e.pending = nil
 	e.mu.Unlock()
-	cur, err := currentStamps(e.cfg.Rules)
-	if err == nil && oldErr == "" && sameStamps(old, cur) {
-		return false, false, nil
-	}
-	if err != nil && err.Error() == oldErr {
-		return false, false, nil
-	}
 	_, changed, err = e.load()
 	return true, changed, err
 }
@@ -96,7 +118,8 @@ type ReloadEvent struct {
 }
 
 // Watch polls the rule files every interval until ctx is done, reloading them when they
-// change (ReloadIfChanged), and calls report after each attempt. It blocks; run it in a
+// changed and then stayed unchanged for an interval (ReloadIfChanged), and calls report
+// after each attempt. It blocks; run it in a
 // goroutine. An interval of zero or less returns immediately.
 func (e *Engine) Watch(ctx context.Context, interval time.Duration, report func(ReloadEvent)) {
 	if interval <= 0 {
@@ -121,11 +144,11 @@ func (e *Engine) Watch(ctx context.Context, interval time.Duration, report func(
 func (e *Engine) load() (*RuleSet, bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	// Stamps first: a change made while we read is then seen by the next poll.
+	// The snapshot first: a change made while we read is then seen by the next poll.
 	stamps, serr := currentStamps(e.cfg.Rules)
-	e.stamps, e.expandErr = stamps, ""
+	e.tried = snapshot{stamps: stamps}
 	if serr != nil {
-		e.expandErr = serr.Error()
+		e.tried.err = serr.Error()
 		return nil, false, serr
 	}
 	files := make([]string, 0, len(stamps))
@@ -147,6 +170,14 @@ func (e *Engine) load() (*RuleSet, bool, error) {
 	return rs, old != nil, nil
 }
 
+func currentSnapshot(patterns []string) snapshot {
+	stamps, err := currentStamps(patterns)
+	if err != nil {
+		return snapshot{err: err.Error()}
+	}
+	return snapshot{stamps: stamps}
+}
+
 func currentStamps(patterns []string) ([]stamp, error) {
 	files, err := Expand(patterns)
 	if err != nil {
@@ -157,6 +188,9 @@ func currentStamps(patterns []string) ([]stamp, error) {
 		out[i].path = f
 		if st, err := os.Stat(f); err == nil {
 			out[i].mod, out[i].size, out[i].found = st.ModTime(), st.Size(), true
+			if data, err := os.ReadFile(f); err == nil {
+				out[i].sum = sha256.Sum256(data)
+			}
 		}
 	}
 	return out, nil
@@ -167,7 +201,7 @@ func sameStamps(a, b []stamp) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].path != b[i].path || a[i].found != b[i].found || a[i].size != b[i].size || !a[i].mod.Equal(b[i].mod) {
+		if a[i].path != b[i].path || a[i].found != b[i].found || a[i].size != b[i].size || !a[i].mod.Equal(b[i].mod) || a[i].sum != b[i].sum {
 			return false
 		}
 	}

@@ -71,6 +71,7 @@ func (rs *RuleSet) Evaluate(env *Env, res *Result) {
 			if !ok {
 				var err error
 				if hit, err = r.match(env); err != nil {
+					r.whenErrors.Add(1)
 					res.Errors = append(res.Errors, RuleError{Rule: r, Part: "when", Err: err})
 					continue
 				}
@@ -78,8 +79,10 @@ func (rs *RuleSet) Evaluate(env *Env, res *Result) {
 			if !hit {
 				continue
 			}
+			r.hits.Add(1)
 			reason, err := r.render(env)
 			if err != nil {
+				r.reasonErrors.Add(1)
 				res.Errors = append(res.Errors, RuleError{Rule: r, Part: "reason", Err: err})
 			}
 			res.Hits = append(res.Hits, Hit{Rule: r, Reason: reason})

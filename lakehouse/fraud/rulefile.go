@@ -3,6 +3,7 @@ package fraud
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -68,7 +69,8 @@ func ParseRules(path string, data []byte) ([]*RuleSpec, Diagnostics) {
 		return nil, ds
 	}
 	if root == nil {
-		return nil, nil // an empty file declares no rules
+		diag(0, 0, "", "", "%s", errNoRules)
+		return nil, ds
 	}
 	top, err := members(root, "a rule file")
 	if err != nil {
@@ -89,8 +91,9 @@ func ParseRules(path string, data []byte) ([]*RuleSpec, Diagnostics) {
 		}
 		return nil, ds
 	}
-	if list.Kind != yaml.SequenceNode {
-		if list.Tag == "!!null" {
+	if list.Kind != yaml.SequenceNode || len(list.Content) == 0 {
+		if list.Tag == "!!null" || (list.Kind == yaml.SequenceNode && len(list.Content) == 0) {
+			diag(list.Line, list.Column, "", "rules", "%s", errNoRules)
 			return nil, ds
 		}
 		diag(list.Line, list.Column, "", "rules", "must be a list of rules, got %s", kindName(list))
@@ -112,10 +115,20 @@ func ParseRules(path string, data []byte) ([]*RuleSpec, Diagnostics) {
 		ids[r.ID] = r.Line
 		rules = append(rules, r)
 	}
+	sort.SliceStable(ds, func(i, j int) bool {
+		if ds[i].Line != ds[j].Line {
+			return ds[i].Line < ds[j].Line
+		}
+		return ds[i].Column < ds[j].Column
+	})
 	return rules, ds
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// errNoRules refuses a file without rules: more often a file caught while being written
+// than a real rule set, and loading it would silently stop its rules.
+const errNoRules = "the file declares no rules (a rule file must declare at least one; remove it from the rules setting instead)"
 
 func stripLine(err error) string {
 	s := err.Error()
@@ -310,9 +323,9 @@ func (s Snippet) position(src []byte, line, col int) (int, int) {
 	}
 	switch n.Style {
 	case yaml.LiteralStyle:
-		// The text starts on the line after the indicator, at the block's indentation.
-		fl := n.Line + line
-		return fl, indentOf(src, fl) + col + 1
+		// The text starts on the line after the indicator; its first line sets the
+		// block's indentation, which the text does not include.
+		return n.Line + line, indentOf(src, n.Line+1) + col + 1
 	case yaml.FoldedStyle:
 		return n.Line + 1, indentOf(src, n.Line+1) + 1
 	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:

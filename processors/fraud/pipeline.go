@@ -102,9 +102,9 @@ func (s Setup) Description() (*engine.Description, error) {
 // Lint compiles the setup's rules and returns every problem, each naming its file, line,
 // rule id and expression: the hook of `ledgerflow lint`.
 func (s Setup) Lint() engine.Diagnostics {
-	d, err := s.Description()
+	d, err := engine.LoadDescription(s.Environment)
 	if err != nil {
-		return engine.Diagnostics{{File: s.Config, Line: s.Line, Message: err.Error()}}
+		return engine.Diagnostics{{File: s.Config, Line: s.Line, Message: "fraud_rules: " + err.Error()}}
 	}
 	return engine.Lint(s.Rules, d)
 }
@@ -130,4 +130,85 @@ func Report(results []engine.TestResult, w io.Writer) bool {
 	}
 	fmt.Fprintf(w, "%d of %d rule tests passed\n", pass, len(results))
 	return pass == len(results)
+}
+
+// RunPipelineTests is the hook of `ledgerflow test`: it finds the fraud_rules processors
+// of the pipeline configs among files (other YAML files, such as the rule files
+// themselves, are skipped), runs the tests of their rules once per distinct setup, and
+// prints one line per test and a summary to w. ran reports whether any setup was found;
+// ok whether every test passed and every rule file compiled.
+func RunPipelineTests(files []string, w io.Writer) (ran, ok bool) {
+	ok = true
+	seen := map[string]bool{}
+	for _, f := range files {
+		setups, err := FindInPipeline(f)
+		if err != nil {
+			continue // not a YAML pipeline config; Benthos' own runner reports broken configs
+		}
+		for _, s := range setups {
+			key := fmt.Sprintf("%q %+v", s.Rules, s.Environment)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			ran = true
+			fmt.Fprintf(w, "Rule tests of %s:%d (fraud_rules)\n", s.Config, s.Line)
+			results, err := s.RunTests()
+			if err != nil {
+				fmt.Fprintln(w, err)
+				ok = false
+				continue
+			}
+			if !Report(results, w) {
+				ok = false
+			}
+		}
+	}
+	return ran, ok
+}
+
+// LintPipelines is the hook of `ledgerflow lint`: every problem of the rule files and
+// environments of the fraud_rules processors of the pipeline configs among files.
+func LintPipelines(files []string) engine.Diagnostics {
+	var out engine.Diagnostics
+	seen := map[string]bool{}
+	for _, f := range files {
+		setups, err := FindInPipeline(f)
+		if err != nil {
+			continue
+		}
+		for _, s := range setups {
+			key := fmt.Sprintf("%q %+v", s.Rules, s.Environment)
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, s.Lint()...)
+			}
+		}
+	}
+	return out
+}
+
+// FileKind tells a rule file ("rules": a mapping whose only key is rules) and a features
+// declaration ("features": it has features and keys) from other YAML, so that `ledgerflow
+// lint` can keep them away from the Benthos config linter, which would report their keys
+// as unknown fields. Anything else, unreadable files included, is "".
+func FileKind(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var top map[string]yaml.Node
+	if yaml.Unmarshal(data, &top) != nil {
+		return ""
+	}
+	_, rules := top["rules"]
+	_, features := top["features"]
+	_, keys := top["keys"]
+	switch {
+	case rules && len(top) == 1:
+		return "rules"
+	case features && keys:
+		return "features"
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ package fraud
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"strings"
@@ -25,6 +26,7 @@ func init() {
 type processor struct {
 	eng     *engine.Engine
 	envKey  string
+	ops     map[string]bool
 	log     *service.Logger
 	pool    sync.Pool // *state
 	hits    *service.MetricCounter
@@ -133,6 +135,19 @@ func newProcessor(conf *service.ParsedConfig, res *service.Resources) (service.P
 	if err != nil {
 		return nil, err
 	}
+	opList, err := conf.FieldStringList(fOps)
+	if err != nil {
+		return nil, err
+	}
+	ops := map[string]bool{}
+	for _, o := range opList {
+		switch o {
+		case "c", "u", "r", "d":
+			ops[o] = true
+		default:
+			return nil, fmt.Errorf("ops: %q is not an operation (expected c, u, r or d)", o)
+		}
+	}
 	eng, err := engine.NewEngine(cfg)
 	if err != nil {
 		return nil, err
@@ -141,6 +156,7 @@ func newProcessor(conf *service.ParsedConfig, res *service.Resources) (service.P
 	p := &processor{
 		eng:     eng,
 		envKey:  s.envKey,
+		ops:     ops,
 		log:     res.Logger(),
 		hits:    m.NewCounter("fraud_rules_hits_total", "rule"),
 		errs:    m.NewCounter("fraud_rules_errors_total", "rule"),
@@ -236,6 +252,9 @@ func (p *processor) Process(_ context.Context, msg *service.Message) (service.Me
 		}
 		p.input.Incr(1, "invalid_value")
 		p.log.Debugf("fraud_rules: %v", err)
+	}
+	if op, _ := env.Get("tx", "op").(string); !p.ops[op] {
+		return service.MessageBatch{msg}, nil
 	}
 	if v, ok := msg.MetaGetMut(p.envKey); ok {
 		p.setUpstream(env, v)

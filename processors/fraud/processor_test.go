@@ -146,6 +146,28 @@ func TestNonRowsAndErroredMessagesPassThrough(t *testing.T) {
 	assert.Equal(t, int64(1), n)
 }
 
+func TestOnlyTheConfiguredOperationsAreScored(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "r.yaml", testRules)
+	h := newHarness(t, testConfig(dir+"/*.yaml", "reload_interval: 0s"))
+	del := strings.Replace(row, `"_op":"c"`, `"_op":"d"`, 1)
+	o := h.send(del, nil)
+	require.NoError(t, o.err)
+	assert.Equal(t, del, o.body, "a delete passes through unscored")
+	assert.NotContains(t, o.meta, MetaBand)
+	noOp := strings.Replace(row, `"_op":"c",`, "", 1)
+	assert.Equal(t, noOp, h.send(noOp, nil).body, "a row without _op is not a change event")
+	for _, op := range []string{"u", "r"} {
+		o := h.send(strings.Replace(row, `"_op":"c"`, `"_op":"`+op+`"`, 1), nil)
+		assert.Contains(t, o.body, `"fraud_score":`, op)
+	}
+
+	h2 := newHarness(t, testConfig(dir+"/*.yaml", "reload_interval: 0s\nops: [ d ]"))
+	assert.Contains(t, h2.send(del, nil).body, `"fraud_score":40`)
+	assert.NotContains(t, h2.send(row, nil).body, `"fraud_score"`)
+	require.ErrorContains(t, startError(t, testConfig(dir+"/*.yaml", "ops: [ x ]")), `ops: "x" is not an operation`)
+}
+
 func TestARowScoredBeforeIsRescoredWithOneResult(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "r.yaml", testRules)
@@ -222,7 +244,7 @@ func TestAPipelineWithABrokenRuleDoesNotStart(t *testing.T) {
 	err := startError(t, testConfig(dir+"/*.yaml", "reload_interval: 0s"))
 	require.Error(t, err)
 	msg := err.Error()
-	assert.Contains(t, msg, filepath.Join(dir, "r.yaml")+":15:16:", "line and column of the field")
+	assert.Contains(t, msg, filepath.Join(dir, "r.yaml")+":15:11:", "line and column of the field")
 	assert.Contains(t, msg, "rule VEL")
 	assert.Contains(t, msg, "unknown field acct.count_1mm (did you mean acct.count_1m?)")
 	assert.Contains(t, msg, `acct.count_1mm >= 5`)

@@ -197,3 +197,43 @@ pipeline:
 	require.NoError(t, err)
 	assert.Empty(t, setups)
 }
+
+func TestCLIHooks(t *testing.T) {
+	s := exampleSetup(t) // in the repository root
+	pipeline := s.Config
+	files, err := filepath.Glob("pipelines/*.yaml")
+	require.NoError(t, err)
+	rules, err := filepath.Glob("pipelines/rules/*.yaml")
+	require.NoError(t, err)
+	all := append(append(append([]string{pipeline}, files...), rules...), "pipelines/features/transactions.yaml")
+
+	var out strings.Builder
+	ran, ok := RunPipelineTests(append(all, pipeline), &out)
+	assert.True(t, ran)
+	assert.True(t, ok, out.String())
+	assert.Equal(t, 1, strings.Count(out.String(), "Rule tests of "), "one run per distinct setup")
+	assert.Contains(t, out.String(), "PASS pipelines/rules/velocity.yaml:")
+	assert.Regexp(t, `\n\d+ of \d+ rule tests passed\n$`, out.String())
+	assert.Empty(t, LintPipelines(all))
+
+	for _, f := range rules {
+		assert.Equal(t, "rules", FileKind(f), f)
+	}
+	assert.Equal(t, "features", FileKind("pipelines/features/transactions.yaml"))
+	for _, f := range files {
+		assert.Equal(t, "", FileKind(f), f)
+	}
+
+	// A typo in a rule: lint names it, the tests fail to load.
+	dir := t.TempDir()
+	broken := writeFile(t, dir, "r.yaml", strings.Replace(testRules, "acct.count_1m >= 5", "acct.count_1mm >= 5", 1))
+	p := writeFile(t, dir, "p.yaml", "pipeline:\n  processors:\n    - fraud_rules:\n        rules: [ "+broken+" ]\n        environment:\n          objects: { acct: { count_1m: BIGINT, balance: \"DECIMAL(18,2)\" } }\n")
+	ds := LintPipelines([]string{p})
+	require.Len(t, ds, 1)
+	assert.Contains(t, ds[0].Error(), broken+":15:11: rule VEL: when: unknown field acct.count_1mm (did you mean acct.count_1m?)")
+	out.Reset()
+	ran, ok = RunPipelineTests([]string{p}, &out)
+	assert.True(t, ran)
+	assert.False(t, ok)
+	assert.Contains(t, out.String(), "unknown field acct.count_1mm")
+}

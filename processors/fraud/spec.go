@@ -16,6 +16,7 @@ const (
 	fReloadInterval = "reload_interval"
 	fReloadOnSIGHUP = "reload_on_sighup"
 	fEnvMetadata    = "env_metadata"
+	fOps            = "ops"
 )
 
 // Metadata the processor reads and sets.
@@ -164,7 +165,7 @@ and `+"`fraud_rules_errors_total{rule}`"+` counts it. `+"`fraud_rules_hits_total
 both start at 0 for every rule. A message that is not a JSON object is not scored: it keeps
 its body, gets an error and `+"`fraud_error_reason: invalid_row`"+`, and
 `+"`fraud_rules_input_errors_total{reason}`"+` counts it (also `+"`invalid_value`"+`, a row column or an
-upstream value that does not fit its type). Messages that already carry an error, and
+upstream value that does not fit its type). Messages that already carry an error, rows of an operation not in `+"`ops`"+` (deletes by default), and
 non-row messages of `+"`debezium_unwrap`"+` (`+"`debezium_kind`"+` other than row), pass through untouched.
 `+"`fraud_rules_reloads_total{result}`"+` counts reload attempts (ok, error).`).
 		Fields(
@@ -190,6 +191,9 @@ non-row messages of `+"`debezium_unwrap`"+` (`+"`debezium_kind`"+` other than ro
 					Examples("pipelines/features/transactions.yaml").Optional(),
 				objectsField(),
 			).Description("Where the rule environment's description comes from."),
+			service.NewStringListField(fOps).
+				Description("The row operations (`_op`) that are scored: c (insert), u (update), r (snapshot read), d (delete). Rows of other operations, and rows without `_op`, pass through unscored, without the fraud members. A delete is not a new transaction, so it is not scored by default; an update is (a status change can make a rule fire).").
+				Default([]string{"c", "u", "r"}).Advanced(),
 			service.NewDurationField(fReloadInterval).
 				Description("How often to check the rule files for changes; `0s` disables polling.").
 				Default("5s"),

@@ -9,8 +9,8 @@ import (
 // ErrDivisionByZero is returned by Quo and Rem when the divisor is zero.
 var ErrDivisionByZero = errors.New("money: division by zero")
 
-// DivScaleIncrement is the number of fractional digits a quotient gains over its dividend,
-// as MySQL's DECIMAL division does with the default div_precision_increment (4).
+// DivScaleIncrement is the number of fractional digits Div's quotient gains over its
+// dividend: MySQL's default div_precision_increment.
 const DivScaleIncrement = 4
 
 // Add returns a + b at the larger of the two scales. It is exact.
@@ -55,9 +55,12 @@ func (a Money) Mul(b Money) Money {
 	return norm(x.Mul(x, b.BigUnscaled()), s)
 }
 
-// Quo returns a / b rounded half away from zero to scale fractional digits (MySQL's
-// rounding of DECIMAL division). It fails only when b is zero.
-func (a Money) Quo(b Money, scale int32) (Money, error) {
+// Quo returns a / b correctly rounded, half away from zero, to scale fractional digits.
+// It fails only when b is zero.
+func (a Money) Quo(b Money, scale int32) (Money, error) { return a.quo(b, scale, true) }
+
+// quo divides at scale fractional digits, rounding half away from zero or truncating.
+func (a Money) quo(b Money, scale int32, round bool) (Money, error) {
 	if b.IsZero() {
 		return Money{}, ErrDivisionByZero
 	}
@@ -75,7 +78,7 @@ func (a Money) Quo(b Money, scale int32) (Money, error) {
 		}
 		if ok && n != math.MinInt64 && d != math.MinInt64 {
 			q, r := n/d, n%d
-			if r != 0 {
+			if round && r != 0 {
 				ar, ad := r, d
 				if ar < 0 {
 					ar = -ar
@@ -101,7 +104,7 @@ func (a Money) Quo(b Money, scale int32) (Money, error) {
 		d.Mul(d, bigPow10(-k))
 	}
 	q, r := new(big.Int).QuoRem(n, d, new(big.Int))
-	if r.Sign() != 0 {
+	if round && r.Sign() != 0 {
 		r2 := new(big.Int).Abs(r)
 		r2.Lsh(r2, 1)
 		if r2.Cmp(new(big.Int).Abs(d)) >= 0 {
@@ -115,9 +118,59 @@ func (a Money) Quo(b Money, scale int32) (Money, error) {
 	return norm(q, scale), nil
 }
 
-// Div returns a / b at a.Scale()+DivScaleIncrement fractional digits, rounded half away
-// from zero: the `/` of the rule language, and MySQL's DECIMAL division.
-func (a Money) Div(b Money) (Money, error) { return a.Quo(b, a.scale+DivScaleIncrement) }
+// Div is the `/` of the rule language: DECIMAL division exactly as MySQL and MariaDB
+// compute it, so that a rule and a SQL check of the same data agree to the last digit.
+// The result has a.Scale()+DivScaleIncrement fractional digits. MySQL first computes the
+// quotient, truncated, to whole 9-digit words of fractional digits (9·⌈(sa+sb+4)/9⌉), then
+// rounds that half away from zero to the result scale; when the result scale is itself a
+// multiple of 9 the quotient is therefore truncated (-6308143.54087 / 6778919 is
+// -0.930553018, not …019). Use Quo for a correctly rounded quotient.
+func (a Money) Div(b Money) (Money, error) {
+	target := a.scale + DivScaleIncrement
+	words := 9 * ((a.scale + b.scale + DivScaleIncrement + 8) / 9)
+	q, err := a.quo(b, max(words, target), false)
+	if err != nil {
+		return Money{}, err
+	}
+	return q.Round(target), nil
+}
+
+// Round returns m with at most scale fractional digits, rounded half away from zero. A
+// value with fewer digits is returned unchanged.
+func (m Money) Round(scale int32) Money {
+	if scale < 0 {
+		scale = 0
+	}
+	if scale >= m.scale {
+		return m
+	}
+	drop := m.scale - scale
+	if m.b == nil && int(drop) < len(pow10) {
+		p := pow10[drop]
+		q, r := m.u/p, m.u%p
+		if r < 0 {
+			r = -r
+		}
+		if r >= p-r {
+			if m.u < 0 {
+				q--
+			} else {
+				q++
+			}
+		}
+		return Money{u: q, scale: scale}
+	}
+	p := bigPow10(drop)
+	q, r := new(big.Int).QuoRem(m.BigUnscaled(), p, new(big.Int))
+	if r.Abs(r).Lsh(r, 1).Cmp(p) >= 0 {
+		if m.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	return norm(q, scale)
+}
 
 // Rem returns the remainder of a / b truncated toward zero: its sign is a's, its scale the
 // larger of the two (MySQL's MOD and Go's %). It fails only when b is zero.

@@ -15,6 +15,20 @@ type overload struct {
 	fn       func(a, b Money) (any, error)
 }
 
+// equality reports, for == (eq) and != (!eq), the result when an operand is nil: a missing
+// value equals only another missing value, as expr-lang's own == treats nil, so
+// `tx.amount == 0` is false, not an error, when the amount is missing.
+func equality(op string, x, y any) (any, bool) {
+	if x != nil && y != nil {
+		return nil, false
+	}
+	eq := x == nil && y == nil
+	if op == "!=" {
+		return !eq, true
+	}
+	return eq, true
+}
+
 var overloads = []overload{
 	{"+", "_money_add", false, func(a, b Money) (any, error) { return a.Add(b), nil }},
 	{"-", "_money_sub", false, func(a, b Money) (any, error) { return a.Sub(b), nil }},
@@ -32,10 +46,13 @@ var overloads = []overload{
 // ExprOptions returns the expr-lang options that overload + - * / % < <= > >= == != and
 // `in` for Money against Money, int and float64 operands. Expressions compiled with them
 // keep Money exact: a float operand is converted through its shortest decimal text, / is
-// Div, % is Rem, and comparisons are numeric (1.5 == 1.50). -x on a Money is 0 - x. A nil
-// operand at run time, a division by zero or a NaN fails the evaluation with an error; it
-// never yields a result. Programs compiled this way call the operators through expr's
-// generic function path; FastCalls makes them cheaper.
+// Div (MySQL's DECIMAL division), % is Rem, and comparisons are numeric (1.5 == 1.50). -x on a Money is 0 - x. A nil
+// operand at run time (except for == and != and the left of in, where a missing value
+// equals only nil), a division by zero or a NaN fails the evaluation with an error; it
+// never yields a result. expr-lang reads a float literal as a float64 before any
+// conversion, so a literal keeps at most float64's ~15 significant digits (write money
+// thresholds as 10000 or 0.9, not 130.0499999999999999999). Programs compiled this way
+// call the operators through expr's generic function path; FastCalls makes them cheaper.
 func ExprOptions() []expr.Option {
 	m := reflect.TypeOf(Money{})
 	i := reflect.TypeOf(0)
@@ -71,6 +88,11 @@ func ExprOptions() []expr.Option {
 }
 
 func apply(op string, fn func(a, b Money) (any, error), x, y any) (any, error) {
+	if op == "==" || op == "!=" {
+		if v, ok := equality(op, x, y); ok {
+			return v, nil
+		}
+	}
 	a, err := operand(op, x)
 	if err != nil {
 		return nil, err
@@ -83,6 +105,9 @@ func apply(op string, fn func(a, b Money) (any, error), x, y any) (any, error) {
 }
 
 func in(x, list any) (any, error) {
+	if x == nil {
+		return false, nil
+	}
 	a, err := operand("in", x)
 	if err != nil {
 		return nil, err
