@@ -3,6 +3,7 @@ package fraud
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -151,6 +152,9 @@ func compileSafely(src string, opts []expr.Option, fl *flattener) (p *vm.Program
 	ast.Walk(&tree.Node, money.FastCalls())
 	ast.Walk(&tree.Node, fastGeo{})
 	ast.Walk(&tree.Node, fastBuiltins{})
+	// Checked against the flat map of types, generated against the struct an Env fills:
+	// each read becomes a field load by index instead of a map lookup.
+	config.Env = conf.EnvWithCache(&config.NtCache, reflect.New(fl.d.envLayout()).Elem().Interface())
 	return compiler.Compile(tree, config)
 }
 

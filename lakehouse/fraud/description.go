@@ -2,8 +2,12 @@ package fraud
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/expr-lang/expr/types"
 
@@ -36,23 +40,28 @@ type fieldInfo struct {
 // against it (an unknown field or a type mismatch is a compile error) and an Env holds
 // values of one transaction for it. Build it with NewDescription and Add, or with
 // LoadDescription from a contract, a features declaration and extra objects. A Description
-// must not be changed once an Env or a RuleSet uses it.
+// must not be changed once an Env or a RuleSet uses it (Add then fails).
 type Description struct {
 	objects map[string]map[string]*fieldInfo
 	flat    map[string]*fieldInfo
 	list    []*fieldInfo
 	// timeColumn is the tx column event_time mirrors ("" when there is none).
 	timeColumn string
-	timeKey    string // "tx." + timeColumn
+	// Indices in list of the fields derive reads and writes, -1 when not declared.
+	timeCol, eventTime, localHour, timezone int
 	// columns maps a row's JSON member names to tx fields (a contract column, or _op and
 	// _source_pos of the debezium_unwrap row).
 	columns map[string]*fieldInfo
 	check   types.Map
+
+	layoutOnce sync.Once
+	layout     reflect.Type // the run-time environment: one `any` field per declared field
 }
 
 // NewDescription returns an empty description.
 func NewDescription() *Description {
-	return &Description{objects: map[string]map[string]*fieldInfo{}, flat: map[string]*fieldInfo{}, columns: map[string]*fieldInfo{}}
+	return &Description{objects: map[string]map[string]*fieldInfo{}, flat: map[string]*fieldInfo{}, columns: map[string]*fieldInfo{},
+		timeCol: -1, eventTime: -1, localHour: -1, timezone: -1}
 }
 
 func knownObject(o string) bool {
@@ -67,6 +76,9 @@ func knownObject(o string) bool {
 // Add declares object.field. It fails on an unknown object, a name that is not an
 // identifier, or a name already declared in that object (naming both declarations).
 func (d *Description) Add(object, field string, f Field) error {
+	if d.layout != nil {
+		return fmt.Errorf("%s.%s: the description is in use and can no longer change", object, field)
+	}
 	if !knownObject(object) {
 		return fmt.Errorf("unknown object %q (expected one of %s)", object, strings.Join(Objects, ", "))
 	}
@@ -88,6 +100,14 @@ func (d *Description) Add(object, field string, f Field) error {
 	m[field] = fi
 	d.flat[fi.key] = fi
 	d.list = append(d.list, fi)
+	switch fi.key {
+	case "tx.event_time":
+		d.eventTime = fi.idx
+	case "tx.local_hour":
+		d.localHour = fi.idx
+	case "cust.timezone":
+		d.timezone = fi.idx
+	}
 	d.check = nil
 	return nil
 }
@@ -141,6 +161,28 @@ func (d *Description) String() string {
 		}
 	}
 	return b.String()
+}
+
+// envLayout is the struct a compiled rule reads its values from: field i holds the value
+// of d.list[i] as an `any`, tagged with its flat name ("tx.amount") so that expr-lang
+// compiles a read to a field load by index. A struct of n interface fields is laid out as
+// an [n]any (checked here), which lets an Env fill it as a slice.
+func (d *Description) envLayout() reflect.Type {
+	d.layoutOnce.Do(func() {
+		anyType := reflect.TypeOf((*any)(nil)).Elem()
+		fields := make([]reflect.StructField, len(d.list))
+		for i, fi := range d.list {
+			fields[i] = reflect.StructField{Name: "F" + strconv.Itoa(i), Type: anyType, Tag: reflect.StructTag(`expr:"` + fi.key + `"`)}
+		}
+		t := reflect.StructOf(fields)
+		for i := range fields {
+			if t.Field(i).Offset != uintptr(i)*unsafe.Sizeof(any(nil)) {
+				panic("fraud: unexpected layout of the environment struct")
+			}
+		}
+		d.layout = t
+	})
+	return d.layout
 }
 
 // checkEnv is the flat environment rules are type-checked against: "object.field" -> type.
@@ -199,7 +241,7 @@ func (d *Description) AddContract(t *schemas.Table, source, timeColumn string) e
 			return fmt.Errorf("%s: event-time column %q is %s, expected a DATE, DATETIME or TIMESTAMP", source, timeColumn, c.Type)
 		}
 		d.timeColumn = c.Name
-		d.timeKey = "tx." + c.Name
+		d.timeCol = d.objects["tx"][c.Name].idx
 	}
 	return nil
 }

@@ -3,7 +3,9 @@ package fraud
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
+	"unsafe"
 
 	"github.com/expr-lang/expr/vm"
 )
@@ -12,11 +14,13 @@ import (
 // evaluation. It is not safe for concurrent use: give each goroutine its own (a
 // sync.Pool of them works well) and Reset it before filling the next transaction.
 type Env struct {
-	d      *Description
-	vals   map[string]any
+	d *Description
+	// slots[i] is the value of d.list[i], nil when missing. It is the memory of the struct
+	// ptr points to (see Description.envLayout), which compiled rules read by field index.
+	slots  []any
+	ptr    any
 	vm     vm.VM
 	intern []map[string]any // per string field: recent values, boxed once
-	hits   []bool           // scratch for Evaluate
 }
 
 // internLimit bounds the per-field cache of boxed strings: enums and currency codes fit,
@@ -25,14 +29,20 @@ const internLimit = 256
 
 // NewEnv returns an empty environment for d.
 func (d *Description) NewEnv() *Env {
-	return &Env{d: d, vals: make(map[string]any, len(d.list)), intern: make([]map[string]any, len(d.list))}
+	v := reflect.New(d.envLayout())
+	n := len(d.list)
+	var slots []any
+	if n > 0 {
+		slots = unsafe.Slice((*any)(v.UnsafePointer()), n)
+	}
+	return &Env{d: d, slots: slots, ptr: v.Interface(), intern: make([]map[string]any, n)}
 }
 
 // Description returns the description the environment was made for.
 func (e *Env) Description() *Description { return e.d }
 
 // Reset forgets every value (all fields become nil).
-func (e *Env) Reset() { clear(e.vals) }
+func (e *Env) Reset() { clear(e.slots) }
 
 // FieldError is a value that could not be stored: the field, the value (truncated) and
 // what was expected.
@@ -59,11 +69,7 @@ func (e *Env) set(fi *fieldInfo, v any) error {
 	if err != nil {
 		return &FieldError{Field: fi.key, Err: err}
 	}
-	if c == nil {
-		delete(e.vals, fi.key)
-		return nil
-	}
-	e.vals[fi.key] = c
+	e.slots[fi.idx] = c
 	return nil
 }
 
@@ -98,7 +104,7 @@ func (e *Env) Get(object, field string) any {
 	if !ok {
 		return nil
 	}
-	return e.vals[fi.key]
+	return e.slots[fi.idx]
 }
 
 // Values returns the stored value of each flat name in names ("acct.count_1m"), for
@@ -106,44 +112,44 @@ func (e *Env) Get(object, field string) any {
 func (e *Env) Values(names []string) map[string]any {
 	out := make(map[string]any, len(names))
 	for _, n := range names {
-		out[n] = e.vals[n]
+		if fi, ok := e.d.flat[n]; ok {
+			out[n] = e.slots[fi.idx]
+		} else {
+			out[n] = nil
+		}
 	}
 	return out
 }
 
-const (
-	keyEventTime = "tx.event_time"
-	keyLocalHour = "tx.local_hour"
-	keyTimezone  = "cust.timezone"
-)
-
 // derive fills tx.event_time from the event-time column and tx.local_hour from it, unless
 // they were set explicitly (a rule test may).
-func (e *Env) derive() {
+func (e *Env) derive() { e.deriveExcept(false, false) }
+
+// deriveExcept is derive leaving event_time or local_hour alone (a rule test gave them
+// as null).
+func (e *Env) deriveExcept(eventTime, localHour bool) {
 	d := e.d
-	if d.timeColumn != "" {
-		if _, ok := e.vals[keyEventTime]; !ok {
-			if v, ok := e.vals[d.timeKey]; ok {
-				e.vals[keyEventTime] = v
-			}
-		}
-	}
-	if _, declared := d.flat[keyLocalHour]; !declared {
+	if d.eventTime < 0 {
 		return
 	}
-	if _, ok := e.vals[keyLocalHour]; ok {
+	if !eventTime && d.timeCol >= 0 && e.slots[d.eventTime] == nil {
+		e.slots[d.eventTime] = e.slots[d.timeCol]
+	}
+	if localHour || d.localHour < 0 || e.slots[d.localHour] != nil {
 		return
 	}
-	t, ok := e.vals[keyEventTime].(time.Time)
+	t, ok := e.slots[d.eventTime].(time.Time)
 	if !ok {
 		return
 	}
-	if tz, ok := e.vals[keyTimezone].(string); ok && tz != "" {
-		if loc := zone(tz); loc != nil {
-			t = t.In(loc)
+	if d.timezone >= 0 {
+		if tz, ok := e.slots[d.timezone].(string); ok && tz != "" {
+			if loc := zone(tz); loc != nil {
+				t = t.In(loc)
+			}
 		}
 	}
-	e.vals[keyLocalHour] = t.Hour()
+	e.slots[d.localHour] = t.Hour()
 }
 
 // internString returns s boxed, reusing the box of an earlier equal value of the field.

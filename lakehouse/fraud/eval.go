@@ -59,7 +59,7 @@ func (rs *RuleSet) Evaluate(env *Env, res *Result) {
 	for _, b := range rs.batches {
 		var outs []any
 		if b.prog != nil {
-			if out, err := env.vm.Run(b.prog, env.vals); err == nil {
+			if out, err := env.vm.Run(b.prog, env.ptr); err == nil {
 				outs, _ = out.([]any)
 			}
 		}
@@ -95,7 +95,7 @@ func (rs *RuleSet) Evaluate(env *Env, res *Result) {
 
 // match evaluates the rule's when on env (already derived).
 func (r *Rule) match(env *Env) (bool, error) {
-	out, err := env.vm.Run(r.when, env.vals)
+	out, err := env.vm.Run(r.when, env.ptr)
 	if err != nil {
 		return false, runError(err)
 	}
@@ -127,7 +127,7 @@ func (r *Rule) render(env *Env) (string, error) {
 			b.WriteString(s.text)
 			continue
 		}
-		v, err := env.vm.Run(s.prog, env.vals)
+		v, err := env.vm.Run(s.prog, env.ptr)
 		if err != nil {
 			if first == nil {
 				first = fmt.Errorf("{{ %s }}: %w", s.text, runError(err))

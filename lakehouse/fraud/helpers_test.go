@@ -76,7 +76,7 @@ func randomEnv(rng *rand.Rand, d *Description, env *Env) {
 		if rng.IntN(3) == 0 {
 			continue
 		}
-		env.vals[fi.key] = randomValue(rng, fi.Type, base)
+		env.slots[fi.idx] = randomValue(rng, fi.Type, base)
 	}
 }
 

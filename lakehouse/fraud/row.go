@@ -117,7 +117,7 @@ func trailing(b []byte, i int) error {
 // setJSON converts one raw JSON value for a tx field.
 func (e *Env) setJSON(fi *fieldInfo, v []byte) error {
 	if len(v) == 4 && string(v) == "null" {
-		delete(e.vals, fi.key)
+		e.slots[fi.idx] = nil
 		return nil
 	}
 	bad := func(expected string) error {
@@ -142,7 +142,7 @@ func (e *Env) setJSON(fi *fieldInfo, v []byte) error {
 		if !ok {
 			return bad("an integer")
 		}
-		e.vals[fi.key] = n
+		e.slots[fi.idx] = n
 	case KindMoney:
 		t := v
 		if s, ok := str(); ok {
@@ -154,7 +154,7 @@ func (e *Env) setJSON(fi *fieldInfo, v []byte) error {
 		if err != nil {
 			return bad("a decimal")
 		}
-		e.vals[fi.key] = m
+		e.slots[fi.idx] = m
 	case KindFloat:
 		if v[0] == '"' || v[0] == 't' || v[0] == 'f' || v[0] == '{' || v[0] == '[' {
 			return bad("a number")
@@ -163,19 +163,19 @@ func (e *Env) setJSON(fi *fieldInfo, v []byte) error {
 		if err != nil {
 			return bad("a number")
 		}
-		e.vals[fi.key] = f
+		e.slots[fi.idx] = f
 	case KindString:
 		s, ok := str()
 		if !ok {
 			return bad("a string")
 		}
-		e.vals[fi.key] = e.internString(fi, s)
+		e.slots[fi.idx] = e.internString(fi, s)
 	case KindBool:
 		switch string(v) {
 		case "true", "1":
-			e.vals[fi.key] = true
+			e.slots[fi.idx] = true
 		case "false", "0":
-			e.vals[fi.key] = false
+			e.slots[fi.idx] = false
 		default:
 			return bad("a boolean")
 		}
@@ -188,7 +188,7 @@ func (e *Env) setJSON(fi *fieldInfo, v []byte) error {
 		if !ok {
 			return bad("a time (YYYY-MM-DDTHH:MM:SS[.f]Z or YYYY-MM-DD)")
 		}
-		e.vals[fi.key] = t
+		e.slots[fi.idx] = t
 	case KindDuration:
 		s, ok := str()
 		if !ok {
@@ -198,7 +198,7 @@ func (e *Env) setJSON(fi *fieldInfo, v []byte) error {
 		if !ok {
 			return bad("a TIME value (HH:MM:SS[.f])")
 		}
-		e.vals[fi.key] = d
+		e.slots[fi.idx] = d
 	default:
 		return bad(fi.Type.String())
 	}

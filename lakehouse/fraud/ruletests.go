@@ -97,6 +97,7 @@ func (r *Rule) runTest(env *Env, t TestSpec) TestResult {
 
 // setGiven fills env from a test's given mapping and the defaults.
 func (e *Env) setGiven(given *yaml.Node) error {
+	listed := make([]bool, len(e.slots)) // given, possibly as null
 	if given != nil {
 		objs, err := members(given, "given")
 		if err != nil {
@@ -126,31 +127,22 @@ func (e *Env) setGiven(given *yaml.Node) error {
 				if err != nil {
 					return fmt.Errorf("line %d: given %s: %v", f.line, fi.key, err)
 				}
-				if v != nil {
-					e.vals[fi.key] = v
-				} else {
-					e.vals[fi.key] = nil // an explicit null stays nil, not the default
-				}
+				e.slots[fi.idx] = v
+				listed[fi.idx] = true // an explicit null stays nil, not the default
 			}
 		}
 	}
-	derivedLater := func(k string) bool { return k == keyEventTime || k == keyLocalHour }
-	for _, fi := range e.d.list {
-		if _, set := e.vals[fi.key]; !set && !fi.Nullable && !derivedLater(fi.key) {
-			e.vals[fi.key] = fi.Type.zero()
+	derivedLater := func(i int) bool { return i == e.d.eventTime || i == e.d.localHour }
+	for i, fi := range e.d.list {
+		if !listed[i] && !fi.Nullable && !derivedLater(i) {
+			e.slots[i] = fi.Type.zero()
 		}
 	}
-	e.derive()
-	for _, fi := range e.d.list {
-		if _, set := e.vals[fi.key]; !set && !fi.Nullable {
-			e.vals[fi.key] = fi.Type.zero()
-		}
-	}
-	// An explicit null was stored as a nil entry to keep it from the defaults; the
-	// environment holds a missing value as no entry.
-	for k, v := range e.vals {
-		if v == nil {
-			delete(e.vals, k)
+	givenNull := func(i int) bool { return i >= 0 && listed[i] && e.slots[i] == nil }
+	e.deriveExcept(givenNull(e.d.eventTime), givenNull(e.d.localHour))
+	for i, fi := range e.d.list {
+		if !listed[i] && e.slots[i] == nil && !fi.Nullable {
+			e.slots[i] = fi.Type.zero()
 		}
 	}
 	return nil
