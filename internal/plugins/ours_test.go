@@ -16,14 +16,14 @@ import (
 func TestOursIsWhatThePackagesRegister(t *testing.T) {
 	want := map[string][]string{
 		"input":     {"kafka", "mysql_cdc"},
-		"processor": {"debezium_unwrap", "pii"},
+		"processor": {"debezium_unwrap", "fraud_rules", "pii"},
 		"output":    {"delta_lake", "kafka"},
 		"metrics":   {"prometheus"},
 	}
 	if got := Ours(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("LedgerFlow's components = %v, want %v", got, want)
 	}
-	if !IsOurs("output", "delta_lake") || IsOurs("input", "delta_lake") || IsOurs("input", "generate") || IsOurs("processor", "fraud_rules") {
+	if !IsOurs("output", "delta_lake") || IsOurs("input", "delta_lake") || IsOurs("input", "generate") || IsOurs("processor", "mapping") || !IsOurs("processor", "fraud_rules") {
 		t.Error("IsOurs disagrees with Ours")
 	}
 }

@@ -8,7 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	engine "github.com/ledgerflow/ledgerflow/lakehouse/fraud"
+	engine "github.com/ledgerflow/ledgerflow/engine/fraud"
 )
 
 // Setup is one fraud_rules processor of a pipeline config: what `ledgerflow lint` and

@@ -1,5 +1,5 @@
 // Package fraud is the `fraud_rules` Benthos processor, a thin adapter over the rule engine
-// lakehouse/fraud: it reads the configuration, keeps the engine's rule set current (polling
+// engine/fraud: it reads the configuration, keeps the engine's rule set current (polling
 // and SIGHUP), reads each row and the upstream values into an environment, evaluates, and
 // writes the result into the row, the metadata and the metrics.
 package fraud
@@ -16,7 +16,7 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
-	engine "github.com/ledgerflow/ledgerflow/lakehouse/fraud"
+	engine "github.com/ledgerflow/ledgerflow/engine/fraud"
 )
 
 func init() {

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ledgerflow/ledgerflow/lakehouse/fraud/money"
+	"github.com/ledgerflow/ledgerflow/engine/fraud/money"
 )
 
 const testRules = `

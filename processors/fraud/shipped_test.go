@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	engine "github.com/ledgerflow/ledgerflow/lakehouse/fraud"
-	"github.com/ledgerflow/ledgerflow/lakehouse/fraud/money"
+	engine "github.com/ledgerflow/ledgerflow/engine/fraud"
+	"github.com/ledgerflow/ledgerflow/engine/fraud/money"
 	_ "github.com/ledgerflow/ledgerflow/processors/debezium"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/expr-lang/expr/types"
 
-	"github.com/ledgerflow/ledgerflow/lakehouse/fraud/money"
+	"github.com/ledgerflow/ledgerflow/engine/fraud/money"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 

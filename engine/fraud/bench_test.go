@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ledgerflow/ledgerflow/lakehouse/fraud/money"
+	"github.com/ledgerflow/ledgerflow/engine/fraud/money"
 )
 
 // benchRow is a transactions row as debezium_unwrap writes it.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/expr-lang/expr/file"
 
-	"github.com/ledgerflow/ledgerflow/lakehouse/fraud/money"
+	"github.com/ledgerflow/ledgerflow/engine/fraud/money"
 )
 
 // Hit is a rule that fired on a transaction.

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ledgerflow/ledgerflow/lakehouse/fraud/money"
+	"github.com/ledgerflow/ledgerflow/engine/fraud/money"
 )
 
 // Coerce converts v to the Go value the environment holds for type t, or fails with an

@@ -11,7 +11,7 @@ import (
 	"github.com/expr-lang/expr/types"
 	"gopkg.in/yaml.v3"
 
-	"github.com/ledgerflow/ledgerflow/lakehouse/fraud/money"
+	"github.com/ledgerflow/ledgerflow/engine/fraud/money"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 

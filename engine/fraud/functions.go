@@ -10,7 +10,7 @@ import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm/runtime"
 
-	"github.com/ledgerflow/ledgerflow/lakehouse/fraud/money"
+	"github.com/ledgerflow/ledgerflow/engine/fraud/money"
 )
 
 // EarthRadiusKm is the mean Earth radius (IUGG) geo_km uses.

@@ -7,7 +7,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/ledgerflow/ledgerflow/lakehouse/fraud/money"
+	"github.com/ledgerflow/ledgerflow/engine/fraud/money"
 )
 
 // Members AppendResult adds to a row.

@@ -132,7 +132,7 @@ func TestFastCallsComputeTheSame(t *testing.T) {
 	assert.ErrorContains(t, err, "operand of > is nil")
 }
 
-// evalFast compiles as lakehouse/fraud does: check, optimize, FastCalls, generate.
+// evalFast compiles as engine/fraud does: check, optimize, FastCalls, generate.
 func evalFast(t *testing.T, src string) (any, error) {
 	t.Helper()
 	config := conf.CreateNew()
