@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/urfave/cli/v2"
 
+	fraudengine "github.com/ledgerflow/ledgerflow/engine/fraud"
 	"github.com/ledgerflow/ledgerflow/internal/configlint"
 	"github.com/ledgerflow/ledgerflow/internal/scenario"
+	"github.com/ledgerflow/ledgerflow/processors/fraud"
 )
 
 // preflight checks configs with configlint before the core reads them, so that a problem is
@@ -80,7 +83,7 @@ func preflightLint(c *cli.Context) error {
 	var problems []configlint.Problem
 	var results []string
 	for _, f := range files {
-		if scenario.IsScenarioFile(f) || filepath.Ext(f) == ".md" {
+		if notConfig(f) || filepath.Ext(f) == ".md" {
 			continue
 		}
 		raw, err := os.ReadFile(f)
@@ -97,6 +100,11 @@ func preflightLint(c *cli.Context) error {
 		} else {
 			results = append(results, f+": OK")
 		}
+	}
+	// The rules of every fraud_rules processor, compiled against its typed environment: an
+	// unknown field or a type error is reported at its rule file's line, with the rule id.
+	for _, d := range fraud.LintPipelines(files) {
+		problems = append(problems, ruleProblem(d))
 	}
 	if len(problems) == 0 {
 		return nil
@@ -137,6 +145,20 @@ func preflightRun(c *cli.Context) error {
 		problems = append(problems, chk.Check(f, raw)...)
 	}
 	return refuse(c, problems)
+}
+
+// ruleProblem is a rule-file diagnostic in lint's "file:line:col: what" form; what keeps the
+// rule id, the part (when, reason, a test) and the expression.
+func ruleProblem(d *fraudengine.Diagnostic) configlint.Problem {
+	at := d.File
+	if d.Line > 0 {
+		at += fmt.Sprintf(":%d", d.Line)
+		if d.Column > 0 {
+			at += fmt.Sprintf(":%d", d.Column)
+		}
+	}
+	return configlint.Problem{File: d.File, Line: max(d.Line, 1), Column: max(d.Column, 1),
+		What: strings.TrimPrefix(d.Error(), at+": ")}
 }
 
 // refuse prints the problems and, unless --chilled, stops the command before it starts

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ledgerflow/ledgerflow/internal/scenario"
+	"github.com/ledgerflow/ledgerflow/processors/fraud"
 )
 
 // rewriteTestArgs turns `ledgerflow test DIR` into `ledgerflow test DIR/...`. The Benthos core
@@ -12,9 +13,10 @@ import (
 // otherwise find no config at all and pass vacuously, which is the wrong answer for a test
 // command. The scenario runner (testCommand) reads the same arguments.
 //
-// It also keeps scenario files (`*_scenarios.yaml`, beside the pipelines) out of `ledgerflow
-// lint`: they are not Benthos configs, so `lint pipelines/*.yaml` or `lint ./pipelines/...`
-// would report their keys as unknown fields. `ledgerflow test` checks them instead.
+// It also keeps the YAML files beside the pipelines that are not Benthos configs (scenario
+// files `*_scenarios.yaml`, fraud rule files and features declarations) out of `ledgerflow
+// lint`, which would report their keys as unknown fields. `ledgerflow test` runs the
+// scenarios and the rules' tests; `ledgerflow lint` compiles the rules (preflightLint).
 func rewriteTestArgs(args []string) []string {
 	out := append([]string(nil), args...)
 	testAt := -1
@@ -46,12 +48,12 @@ func rewriteTestArgs(args []string) []string {
 }
 
 // rewriteLintArgs replaces the path arguments of `lint` (at args[at+1:]) by the config files
-// they select, without scenario files, when they select any scenario file; otherwise it
-// leaves the arguments alone. Flags are kept in place; a flag's value (`-r file`) that is not
+// they select, without the files that are not configs (notConfig), when they select any such
+// file; otherwise it leaves the arguments alone. Flags are kept in place; a flag's value (`-r file`) that is not
 // a path selects nothing and is kept too.
 func rewriteLintArgs(args []string, at int) []string {
 	var keep, paths []string
-	selectsScenario := false
+	selectsOther := false
 	for i := at + 1; i < len(args); i++ {
 		a := args[i]
 		if lintValueFlags[a] && i+1 < len(args) {
@@ -65,19 +67,25 @@ func rewriteLintArgs(args []string, at int) []string {
 			continue
 		}
 		for _, f := range files {
-			if scenario.IsScenarioFile(f) {
-				selectsScenario = true
+			if notConfig(f) {
+				selectsOther = true
 				continue
 			}
 			paths = append(paths, f)
 		}
 	}
-	if !selectsScenario || len(paths) == 0 {
+	if !selectsOther || len(paths) == 0 {
 		return args
 	}
 	out := append([]string(nil), args[:at+1]...)
 	out = append(out, keep...)
 	return append(out, paths...)
+}
+
+// notConfig reports whether a YAML file among the pipelines is one of ours that is not a
+// Benthos config: a table-state scenario file, a fraud rule file or a features declaration.
+func notConfig(path string) bool {
+	return scenario.IsScenarioFile(path) || fraud.FileKind(path) != ""
 }
 
 // lintValueFlags are the flags of `ledgerflow lint` that take a value.

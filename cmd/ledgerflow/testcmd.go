@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ledgerflow/ledgerflow/internal/scenario"
+	"github.com/ledgerflow/ledgerflow/processors/fraud"
 )
 
 // testCommand replaces Benthos' `test` command: it first runs the table-state scenarios
@@ -25,8 +26,9 @@ func testCommand() *cli.Command {
 Runs every table-state scenario file (NAME_scenarios.yaml, beside the pipeline NAME.yaml) the
 arguments select: Debezium events go through the pipeline's real processors and delta_lake
 output into a temporary table, whose rows are compared with the scenario's expectations. Then
-runs the unit tests of the configs' processors (the tests: section of each config). Exits 1
-if any fails.
+runs the tests of the fraud rules that the selected pipelines' fraud_rules processors load
+(the tests: of each rule in pipelines/rules/*.yaml), then the unit tests of the configs'
+processors (the tests: section of each config). Exits 1 if any fails.
 
   ledgerflow test ./pipelines
   ledgerflow test ./pipelines/transactions_scenarios.yaml
@@ -46,15 +48,22 @@ Unit test format: ` + upstreamDocs + `/configuration/unit_testing`)[1:],
 				if err != nil {
 					return err
 				}
-				if len(files) > 0 {
+				ranOther := len(files) > 0
+				if ranOther {
 					var r scenario.Runner
 					ok = r.RunAll(c.Context, files, os.Stdout)
-				}
-				if !runBenthosTests(args, len(files) > 0) {
-					return exitStatus(ok)
-				}
-				if len(files) > 0 {
 					fmt.Fprintln(os.Stdout)
+				}
+				// The tests of the rules each fraud_rules processor of the selected
+				// pipelines loads (tests: in pipelines/rules/*.yaml).
+				if configs, err := scenario.Expand(args); err == nil {
+					if ran, rulesOK := fraud.RunPipelineTests(configs, os.Stdout); ran {
+						ok, ranOther = ok && rulesOK, true
+						fmt.Fprintln(os.Stdout)
+					}
+				}
+				if !runBenthosTests(args, ranOther) {
+					return exitStatus(ok)
 				}
 			}
 			code, err := service.RunCLIToCode(c.Context, append(coreOptions(readStamp()),
@@ -83,11 +92,12 @@ func wantsHelp(args []string) bool {
 	return false
 }
 
-// runBenthosTests decides whether Benthos' runner has anything to do. When scenarios ran and
-// the arguments select no config with a tests: section (only scenario files, say), running
-// it would fail with "No tests were found"; otherwise it runs, and reports as it always does.
-func runBenthosTests(args []string, ranScenarios bool) bool {
-	if !ranScenarios {
+// runBenthosTests decides whether Benthos' runner has anything to do. When scenarios or rule
+// tests ran and the arguments select no config with a tests: section (only scenario files,
+// say), running it would fail with "No tests were found"; otherwise it runs, and reports as
+// it always does.
+func runBenthosTests(args []string, ranOther bool) bool {
+	if !ranOther {
 		return true
 	}
 	files, err := scenario.Expand(args)
