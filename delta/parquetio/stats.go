@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ledgerflow/ledgerflow/delta/schema"
 )
@@ -50,10 +49,13 @@ type colStats struct {
 	i1    int64
 	f0    float64
 	f1    float64
-	s0    string
-	s1    string
-	b0    *big.Int
-	b1    *big.Int
+	// s0 and s1 are the min and max cut to stringPrefixLength characters; s1long says the
+	// max was longer. Only prefixes are kept, so a 64 MB string costs 32 characters here.
+	s0     string
+	s1     string
+	s1long bool
+	b0     *big.Int
+	b1     *big.Int
 }
 
 func (c *colStats) count() {
@@ -95,13 +97,21 @@ func (c *colStats) str(s string) {
 	if c == nil {
 		return
 	}
-	if c.n == 0 || s < c.s0 {
-		c.s0 = s
-	}
-	if c.n == 0 || s > c.s1 {
-		c.s1 = s
-	}
+	p := truncateRunes(s, stringPrefixLength)
+	c.foldStr(p, len(p) < len(s), c.n == 0)
 	c.n++
+}
+
+// foldStr folds in a value's prefix p (long: the value was longer). Prefixes order like
+// their values, except that a longer value with the same prefix is greater, which only
+// matters for the max.
+func (c *colStats) foldStr(p string, long, first bool) {
+	if first || p < c.s0 {
+		c.s0 = p
+	}
+	if first || p > c.s1 || p == c.s1 && long && !c.s1long {
+		c.s1, c.s1long = p, long
+	}
 }
 
 func (c *colStats) big(x *big.Int) {
@@ -137,11 +147,10 @@ func (c *colStats) merge(o *colStats) {
 	if first || o.f1 > c.f1 {
 		c.f1 = o.f1
 	}
-	if first || o.s0 < c.s0 {
-		c.s0 = strings.Clone(o.s0) // batch strings belong to the caller's rows
-	}
-	if first || o.s1 > c.s1 {
-		c.s1 = strings.Clone(o.s1)
+	if c.typ == schema.String {
+		// Batch strings belong to the caller's rows.
+		c.foldStr(strings.Clone(o.s0), false, first)
+		c.foldStr(strings.Clone(o.s1), o.s1long, false)
 	}
 	if o.b0 != nil && (c.b0 == nil || o.b0.Cmp(c.b0) < 0) {
 		c.b0 = new(big.Int).Set(o.b0)
@@ -201,14 +210,13 @@ func (c *colStats) minMax() (lo, hi any, ok bool) {
 			}
 			return lo, hi, true
 		case schema.String:
-			lo := truncateRunes(c.s0, stringPrefixLength)
-			if utf8.RuneCountInString(c.s1) > stringPrefixLength {
+			if c.s1long {
 				// Spark appends a tie-breaker to a truncated max; rather than imitate it, a
 				// long max is left out (a missing bound is always safe). The min prefix
 				// is still a valid lower bound.
-				return lo, nil, true
+				return c.s0, nil, true
 			}
-			return lo, c.s1, true
+			return c.s0, c.s1, true
 		}
 	}
 	return nil, nil, false
