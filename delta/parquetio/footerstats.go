@@ -5,11 +5,14 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/ledgerflow/ledgerflow/delta/schema"
 )
 
 // Why the footer is edited: parquet-go copies the bounds of every page of a BYTE_ARRAY
@@ -23,7 +26,9 @@ import (
 // empty min/max values, which a reader filtering pages would take as "every value is ''"
 // (and gives wide decimals an index with no values at all), so those columns' column
 // indexes are cut out of the page index section; the format makes them optional per column
-// chunk. The section stays contiguous, as parquet-go's reader requires.
+// chunk. The section stays contiguous, as parquet-go's reader requires. Float and double
+// columns lose theirs too: parquet-go's page bounds may be NaN or a -0.0 max (see
+// floatBounds), and the footer, which is fixed here, keeps the row group's bounds.
 
 // maxFooterStatBytes bounds min_value plus max_value of one column chunk in the footer, as
 // parquet-mr (MAX_STATS_SIZE) and Arrow (max_statistics_size) do: larger bounds are left
@@ -134,10 +139,17 @@ func (w *Writer) editFooter(md *format.FileMetaData) {
 		}
 		for j := range rg.Columns {
 			cc := &rg.Columns[j]
-			if j >= len(w.noBounds) || !w.noBounds[j] {
+			if j >= len(w.leafTypes) {
 				continue
 			}
 			st := &cc.MetaData.Statistics
+			if t := w.leafTypes[j]; t == schema.Float || t == schema.Double {
+				floatBounds(st, t == schema.Double)
+				continue
+			}
+			if !w.baCols[j] {
+				continue
+			}
 			st.MinValue, st.MaxValue, st.Min, st.Max = nil, nil, nil, nil
 			if tracked == nil || !w.baCols[j] || j >= len(w.leafPaths) || strings.Join(cc.MetaData.PathInSchema, ".") != w.leafPaths[j] {
 				continue
@@ -149,6 +161,43 @@ func (w *Writer) editFooter(md *format.FileMetaData) {
 			}
 		}
 	}
+}
+
+// floatBounds applies the format's rules for FLOAT/DOUBLE statistics, which parquet-go does
+// not: no NaN in min or max (parquet-go writes NaN bounds for a chunk holding only NaN) and a
+// zero bound is -0.0 as min, +0.0 as max, so that readers ordering -0.0 below +0.0 (Java's
+// Double.compare) never skip a zero.
+func floatBounds(st *format.Statistics, double bool) {
+	if st.MinValue == nil || st.MaxValue == nil {
+		return
+	}
+	get := func(b []byte) float64 {
+		if double && len(b) == 8 {
+			return math.Float64frombits(binary.LittleEndian.Uint64(b))
+		}
+		if !double && len(b) == 4 {
+			return float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+		}
+		return math.NaN()
+	}
+	put := func(x float64) []byte {
+		if double {
+			return binary.LittleEndian.AppendUint64(nil, math.Float64bits(x))
+		}
+		return binary.LittleEndian.AppendUint32(nil, math.Float32bits(float32(x)))
+	}
+	lo, hi := get(st.MinValue), get(st.MaxValue)
+	if math.IsNaN(lo) || math.IsNaN(hi) {
+		st.MinValue, st.MaxValue, st.Min, st.Max = nil, nil, nil, nil
+		return
+	}
+	if lo == 0 {
+		st.MinValue = put(math.Copysign(0, -1))
+	}
+	if hi == 0 {
+		st.MaxValue = put(0)
+	}
+	st.Min, st.Max = nil, nil
 }
 
 // tailWriter passes writes through to w until hold is set, then keeps them, so the footer

@@ -45,10 +45,13 @@ type colStats struct {
 	nulls int64
 	n     int64 // non-null values seen
 	noMM  bool  // NaN seen: Spark's ordering puts NaN above every number; omit rather than guess
-	i0    int64
-	i1    int64
-	f0    float64
-	f1    float64
+	// negZero/posZero: -0.0/+0.0 seen. A zero bound takes the sign that keeps it a bound
+	// also for readers ordering -0.0 below +0.0.
+	negZero, posZero bool
+	i0               int64
+	i1               int64
+	f0               float64
+	f1               float64
 	// s0 and s1 are the min and max cut to stringPrefixLength characters; s1long says the
 	// max was longer. Only prefixes are kept, so a 64 MB string costs 32 characters here.
 	s0     string
@@ -83,6 +86,13 @@ func (c *colStats) float(x float64) {
 	}
 	if math.IsNaN(x) {
 		c.noMM = true
+	}
+	if x == 0 {
+		if math.Signbit(x) {
+			c.negZero = true
+		} else {
+			c.posZero = true
+		}
 	}
 	if c.n == 0 || x < c.f0 {
 		c.f0 = x
@@ -131,6 +141,8 @@ func (c *colStats) big(x *big.Int) {
 func (c *colStats) merge(o *colStats) {
 	c.nulls += o.nulls
 	c.noMM = c.noMM || o.noMM
+	c.negZero = c.negZero || o.negZero
+	c.posZero = c.posZero || o.posZero
 	if o.n == 0 {
 		return
 	}
@@ -189,12 +201,14 @@ func (c *colStats) minMax() (lo, hi any, ok bool) {
 			if math.IsInf(c.f0, 0) || math.IsInf(c.f1, 0) {
 				return nil, nil, false
 			}
-			return float32(c.f0), float32(c.f1), true
+			lo, hi := c.zeroBounds()
+			return float32(lo), float32(hi), true
 		case schema.Double:
 			if math.IsInf(c.f0, 0) || math.IsInf(c.f1, 0) {
 				return nil, nil, false
 			}
-			return c.f0, c.f1, true
+			lo, hi := c.zeroBounds()
+			return lo, hi, true
 		case schema.DateType:
 			lo, hi := schema.Date(c.i0), schema.Date(c.i1)
 			if !renderableYear(lo.Time()) || !renderableYear(hi.Time()) {
@@ -220,6 +234,27 @@ func (c *colStats) minMax() (lo, hi any, ok bool) {
 		}
 	}
 	return nil, nil, false
+}
+
+// zeroBounds returns f0 and f1 with a zero min negative when a -0.0 was seen and a zero
+// max positive when a +0.0 was seen (comparisons treat the two zeros as equal, so either
+// may have been kept).
+func (c *colStats) zeroBounds() (lo, hi float64) {
+	negative, positive := math.Copysign(0, -1), 0.0
+	lo, hi = c.f0, c.f1
+	if lo == 0 {
+		lo = positive
+		if c.negZero {
+			lo = negative
+		}
+	}
+	if hi == 0 {
+		hi = negative
+		if c.posZero {
+			hi = positive
+		}
+	}
+	return lo, hi
 }
 
 func renderableYear(t time.Time) bool { return t.Year() >= 1 && t.Year() <= 9999 }

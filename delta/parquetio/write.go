@@ -73,12 +73,13 @@ type Writer struct {
 	rowBytes  int
 	cell      []int
 	chunkEnds []int
-	// Per leaf column: its dotted path, whether it is a string/binary column whose bounds
-	// this Writer tracks (baCols), and whether parquet-go writes no bounds for it (noBounds:
-	// those and wide decimals). See footerstats.go.
+	// Per leaf column: its dotted path and Delta type, whether it is a string/binary column
+	// whose bounds this Writer tracks (baCols), and whether its column index is cut
+	// (noIndex: those, wide decimals, floats). See footerstats.go.
 	leafPaths []string
+	leafTypes []schema.Type
 	baCols    []bool
-	noBounds  []bool
+	noIndex   []bool
 	rgRows    int64
 	rowGroups []*rowGroupBounds
 }
@@ -272,15 +273,16 @@ func (b *planBuilder) plan(parts []string, t schema.Type, nullable bool, def, re
 			n.stat = b.addStats(path, t)
 		}
 		b.w.leafPaths = append(b.w.leafPaths, path)
+		b.w.leafTypes = append(b.w.leafTypes, t)
 		ba := t == schema.String || t == schema.Binary
 		b.w.baCols = append(b.w.baCols, ba)
-		b.w.noBounds = append(b.w.noBounds, ba)
+		b.w.noIndex = append(b.w.noIndex, ba || t == schema.Float || t == schema.Double)
 		if ba {
 			b.baPaths = append(b.baPaths, parts)
 		}
 		if d, ok := t.(schema.DecimalType); ok && d.Precision > 18 {
 			b.flbaPaths = append(b.flbaPaths, parts)
-			b.w.noBounds[n.col] = true
+			b.w.noIndex[n.col] = true
 		}
 	}
 	return n, nil
@@ -562,7 +564,7 @@ func (w *Writer) Close() (FileStats, error) {
 	if err := w.pw.Close(); err != nil {
 		return FileStats{}, fmt.Errorf("parquet close: %w", err)
 	}
-	if err := w.out.finish(w.editFooter, func(_, col int) bool { return col < len(w.noBounds) && w.noBounds[col] }); err != nil {
+	if err := w.out.finish(w.editFooter, func(_, col int) bool { return col < len(w.noIndex) && w.noIndex[col] }); err != nil {
 		return FileStats{}, fmt.Errorf("parquet close: %w", err)
 	}
 	return w.fileStats(), nil
