@@ -94,7 +94,7 @@ func (c *chunkBounds) statistics() (lo, hi []byte, ok bool) {
 // rowGroupBounds is what the Writer tracked for one row group.
 type rowGroupBounds struct {
 	rows int64
-	cols map[int]*chunkBounds // by leaf column index
+	cols []chunkBounds // by leaf column index
 }
 
 // trackBounds folds the string/binary values of rows (already accepted by parquet-go,
@@ -104,25 +104,15 @@ func (w *Writer) trackBounds(rows []parquet.Row, first int64) {
 		return
 	}
 	for i, r := range rows {
-		if n := first + int64(i); n > 0 && n%w.rgRows == 0 {
-			w.rowGroups = append(w.rowGroups, &rowGroupBounds{cols: map[int]*chunkBounds{}})
-		}
-		if len(w.rowGroups) == 0 {
-			w.rowGroups = append(w.rowGroups, &rowGroupBounds{cols: map[int]*chunkBounds{}})
+		if n := first + int64(i); n == 0 || n%w.rgRows == 0 {
+			w.rowGroups = append(w.rowGroups, &rowGroupBounds{cols: make([]chunkBounds, w.ncols)})
 		}
 		rg := w.rowGroups[len(w.rowGroups)-1]
 		rg.rows++
 		for _, v := range r {
-			c := v.Column()
-			if !w.baCols[c] || v.IsNull() {
-				continue
+			if c := v.Column(); w.baCols[c] && !v.IsNull() {
+				rg.cols[c].add(v.ByteArray())
 			}
-			cb := rg.cols[c]
-			if cb == nil {
-				cb = &chunkBounds{}
-				rg.cols[c] = cb
-			}
-			cb.add(v.ByteArray())
 		}
 	}
 }
@@ -154,10 +144,8 @@ func (w *Writer) editFooter(md *format.FileMetaData) {
 			if tracked == nil || !w.baCols[j] || j >= len(w.leafPaths) || strings.Join(cc.MetaData.PathInSchema, ".") != w.leafPaths[j] {
 				continue
 			}
-			if cb := tracked.cols[j]; cb != nil {
-				if lo, hi, ok := cb.statistics(); ok {
-					st.MinValue, st.MaxValue = lo, hi
-				}
+			if lo, hi, ok := tracked.cols[j].statistics(); ok {
+				st.MinValue, st.MaxValue = lo, hi
 			}
 		}
 	}
