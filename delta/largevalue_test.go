@@ -308,3 +308,43 @@ func arrowDigests(path string, out map[int64][]string) error {
 	}
 	return tr.Err()
 }
+
+// TestLargeRowsRollFiles: rows of megabyte values roll files near the target size. The size
+// was checked only every 8192 rows, so 40 rows of 4 MB went into one 160 MB file, all of
+// it in memory, whatever the target.
+func TestLargeRowsRollFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st := largeTableSchema()
+	snap, err := OpenLocal(dir).Create(ctx, st, CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := largeTableRows(40, nil)
+	for i, r := range rows {
+		r[3] = randomBytes(4<<20, uint64(i))
+	}
+	tx := snap.NewTransaction("WRITE")
+	const target = 16 << 20
+	adds, err := tx.WriteRows(ctx, rows, WriteOptions{TargetFileSize: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range adds {
+		// The raw-size rule rolls at twice the target: 8 rows of 4 MB, plus the last batch.
+		if a.Size > 2*target+8<<20 {
+			t.Errorf("file %s of %d bytes for a %d-byte target", a.Path, a.Size, target)
+		}
+	}
+	if len(adds) < 4 {
+		t.Fatalf("%d files for %d MB of rows and a 16 MB target", len(adds), 40*4)
+	}
+	if _, err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := OpenLocal(dir).Snapshot(ctx)
+	got, err := s.Rows(ctx)
+	if err != nil || len(got) != len(rows) {
+		t.Fatalf("read %d rows (%v), wrote %d", len(got), err, len(rows))
+	}
+}

@@ -242,3 +242,37 @@ func TestLargeValueMemory(t *testing.T) {
 		t.Errorf("reading one 64 MB value allocated %d MB", read>>20)
 	}
 }
+
+// TestReadsLargePageHeaderStatistics: files other writers made (and ledgerflow before
+// issue 10) may carry a value's bounds in each page header. The page-header check read a
+// 16 KiB window and called the file corrupt when a statistics length ran past it; it now
+// skips binary fields without reading them.
+func TestReadsLargePageHeaderStatistics(t *testing.T) {
+	type row struct {
+		ID   int64  `parquet:"id"`
+		Text string `parquet:"text,optional"`
+	}
+	s, err := schema.Parse(`{"type":"struct","fields":[{"name":"id","type":"long","nullable":false,"metadata":{}},{"name":"text","type":"string","nullable":true,"metadata":{}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]any{{int64(1), "a"}, {int64(2), bigText(3<<20, 9)}, {int64(3), "z"}}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[row](&buf, parquet.DataPageStatistics(true), parquet.DeprecatedDataPageStatistics(true))
+	for _, r := range want {
+		if _, err := w.Write([]row{{ID: r[0].(int64), Text: r[1].(string)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Flush(); err != nil { // one page per row: the big value is a page's min and max
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()), s)
+	if err != nil {
+		t.Fatalf("a valid file with large page header statistics is refused: %v", err)
+	}
+	checkRows(t, "parquet-go file", s, want, got)
+}
