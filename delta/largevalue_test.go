@@ -136,7 +136,16 @@ func TestLargeValuesThroughTables(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows := largeTableRows(400, c.big)
+			big := c.big
+			if raceDetector {
+				// Under -race, tens of megabytes take minutes to encode; 1 MB values still
+				// cover the parallel writers the detector is for.
+				big = nil
+				for _, b := range c.big {
+					big = append(big, bigValue{b.col, min(b.size, 1<<20)})
+				}
+			}
+			rows := largeTableRows(400, big)
 			tx := snap.NewTransaction("WRITE")
 			opts := WriteOptions{Compression: c.codec, TargetFileSize: 48 * mb}
 			var adds []*Add
@@ -320,24 +329,28 @@ func TestLargeRowsRollFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rowSize := 4 << 20
+	if raceDetector {
+		rowSize = 1 << 20 // 160 MB of instrumented encoding takes a minute under -race
+	}
 	rows := largeTableRows(40, nil)
 	for i, r := range rows {
-		r[3] = randomBytes(4<<20, uint64(i))
+		r[3] = randomBytes(rowSize, uint64(i))
 	}
 	tx := snap.NewTransaction("WRITE")
-	const target = 16 << 20
+	target := int64(4 * rowSize)
 	adds, err := tx.WriteRows(ctx, rows, WriteOptions{TargetFileSize: target})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range adds {
-		// The raw-size rule rolls at twice the target: 8 rows of 4 MB, plus the last batch.
-		if a.Size > 2*target+8<<20 {
+		// The raw-size rule rolls at twice the target: 8 rows, plus the last batch.
+		if a.Size > 2*target+2*int64(rowSize) {
 			t.Errorf("file %s of %d bytes for a %d-byte target", a.Path, a.Size, target)
 		}
 	}
 	if len(adds) < 4 {
-		t.Fatalf("%d files for %d MB of rows and a 16 MB target", len(adds), 40*4)
+		t.Fatalf("%d files for 40 rows of %d bytes and a %d-byte target", len(adds), rowSize, target)
 	}
 	if _, err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)

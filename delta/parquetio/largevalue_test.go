@@ -165,12 +165,15 @@ func TestLargeValuesRoundTrip(t *testing.T) {
 	for _, c := range cases {
 		for _, codec := range []string{"zstd", "snappy"} {
 			t.Run(c.name+"/"+codec, func(t *testing.T) {
-				rows := largeRows(c.n, c.big)
 				var total, largest int
 				for _, size := range c.big {
 					total += 3*size + size/2
 					largest = max(largest, size)
 				}
+				if raceDetector && largest > 1<<20 {
+					t.Skip("values over 1 MB under -race: minutes of instrumented encoding; parquetio starts no goroutines")
+				}
+				rows := largeRows(c.n, c.big)
 				data, st := writeFile(t, s, rows, WriterOptions{Compression: codec})
 				got, err := ReadFile(bytes.NewReader(data), int64(len(data)), s)
 				if err != nil {
@@ -203,6 +206,9 @@ func TestLargeValuesRoundTrip(t *testing.T) {
 // copies of the value (column buffer, encoded page, compressed page, the file itself) are
 // expected, gigabytes are not.
 func TestLargeValueMemory(t *testing.T) {
+	if raceDetector {
+		t.Skip("allocation figures under -race are the detector's")
+	}
 	s := largeSchema(t)
 	const size = 64 << 20
 	row := []any{int64(1), bigText(size, 7), nil, "{}", nil}
