@@ -18,8 +18,8 @@ import (
 type WriteOptions struct {
 	// TargetFileSize rolls to a new data file once the bytes already flushed to it reach this
 	// size, or once the uncompressed size of the values written reaches twice this size (the
-	// writer buffers a row group in memory, so flushed bytes lag). Checked every 8192 rows.
-	// Default 128 MiB.
+	// writer buffers a row group in memory, so flushed bytes lag). Checked every 8192 rows
+	// or every eighth of this size of raw values, whichever comes first. Default 128 MiB.
 	TargetFileSize int64
 	// MaxRowsPerFile also rolls files by row count; 0 means no limit.
 	MaxRowsPerFile int
@@ -209,16 +209,22 @@ func (t *Transaction) writeFile(ctx context.Context, data *schema.StructType, di
 	n := 0
 	var raw int64
 	for n < len(rows) {
-		end := min(n+rollCheckRows, len(rows))
+		limit := min(n+rollCheckRows, len(rows))
 		if opts.MaxRowsPerFile > 0 {
-			end = min(end, opts.MaxRowsPerFile)
+			limit = min(limit, opts.MaxRowsPerFile)
+		}
+		// A batch also ends after an eighth of the target size of raw values, so rows of
+		// megabyte values roll files near the target instead of every 8192 rows.
+		end := n
+		var batch int64
+		for end < limit && (end == n || batch < opts.TargetFileSize/8) {
+			batch += rawSize(rows[end])
+			end++
 		}
 		if err := w.Write(rows[n:end]); err != nil {
 			return nil, 0, fmt.Errorf("delta: write data file: %w", err)
 		}
-		for _, r := range rows[n:end] {
-			raw += rawSize(r)
-		}
+		raw += batch
 		n = end
 		if int64(buf.Len()) >= opts.TargetFileSize || raw >= 2*opts.TargetFileSize ||
 			opts.MaxRowsPerFile > 0 && n >= opts.MaxRowsPerFile {

@@ -2,6 +2,7 @@ package parquetio
 
 import (
 	"github.com/klauspost/compress/s2"
+	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -31,4 +32,17 @@ func (snappyCodec) Decode(dst, src []byte) ([]byte, error) {
 		dst = make([]byte, n)
 	}
 	return s2.Decode(dst[:n], src)
+}
+
+// zstdCodec is parquet-go's zstd codec with the destination sized up front: the encoder
+// otherwise grows it by appending block after block, so a 64 MB page cost five times its
+// size in discarded copies.
+type zstdCodec struct{ zstd.Codec }
+
+func (c *zstdCodec) Encode(dst, src []byte) ([]byte, error) {
+	// At most 3 bytes per block of at least 1 KiB plus the frame header.
+	if bound := len(src) + len(src)>>10 + 64; cap(dst) < bound {
+		dst = make([]byte, 0, bound)
+	}
+	return c.Codec.Encode(dst, src)
 }

@@ -30,7 +30,7 @@ func checkFooter(r io.ReaderAt, size int64) error {
 	if _, err := r.ReadAt(footer, size-8-n); err != nil {
 		return fmt.Errorf("read parquet footer: %w", err)
 	}
-	w := thriftWalker{b: footer}
+	w := thriftWalker{b: footer, end: n}
 	if err := w.structure(0); err != nil {
 		return fmt.Errorf("parquet footer is corrupt: %w", err)
 	}
@@ -39,36 +39,70 @@ func checkFooter(r io.ReaderAt, size int64) error {
 
 var errThrift = errors.New("malformed thrift")
 
+// thriftWalker walks Thrift compact-encoded structures, checking every declared length
+// against the bytes that remain. It holds b, the bytes at absolute offsets [base,
+// base+len(b)); when fill is set it loads further windows on demand, so binary fields (page
+// statistics of another writer may hold megabyte values) are skipped without being read.
 type thriftWalker struct {
-	b   []byte
-	pos int
+	b    []byte
+	base int64
+	pos  int64 // absolute offset of the next byte
+	end  int64 // absolute offset where the walked region ends
+	fill func(off int64) ([]byte, error)
 	// ints records the integer fields of the outermost struct by field id.
 	ints map[int16]int64
 }
 
-func (w *thriftWalker) byte1() (byte, error) {
-	if w.pos >= len(w.b) {
-		return 0, io.ErrUnexpectedEOF
+// need makes the n bytes at pos available in b.
+func (w *thriftWalker) need(n int64) error {
+	if n > w.end-w.pos {
+		return io.ErrUnexpectedEOF
 	}
-	c := w.b[w.pos]
+	if w.pos >= w.base && w.pos+n <= w.base+int64(len(w.b)) {
+		return nil
+	}
+	if w.fill == nil {
+		return io.ErrUnexpectedEOF
+	}
+	b, err := w.fill(w.pos)
+	if err != nil {
+		return err
+	}
+	w.b, w.base = b, w.pos
+	if int64(len(b)) < n {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+
+func (w *thriftWalker) byte1() (byte, error) {
+	if err := w.need(1); err != nil {
+		return 0, err
+	}
+	c := w.b[w.pos-w.base]
 	w.pos++
 	return c, nil
 }
 
 func (w *thriftWalker) varint() (uint64, error) {
-	v, n := binary.Uvarint(w.b[w.pos:])
+	if err := w.need(min(binary.MaxVarintLen64, w.end-w.pos)); err != nil {
+		return 0, err
+	}
+	v, n := binary.Uvarint(w.b[w.pos-w.base:])
 	if n <= 0 {
 		return 0, errThrift
 	}
-	w.pos += n
+	w.pos += int64(n)
 	return v, nil
 }
 
+func (w *thriftWalker) left() int64 { return w.end - w.pos }
+
 func (w *thriftWalker) skip(n uint64) error {
-	if n > uint64(len(w.b)-w.pos) {
-		return fmt.Errorf("length %d exceeds the %d footer bytes left", n, len(w.b)-w.pos)
+	if n > uint64(w.left()) {
+		return fmt.Errorf("length %d exceeds the %d bytes left", n, w.left())
 	}
-	w.pos += int(n)
+	w.pos += int64(n)
 	return nil
 }
 
@@ -136,8 +170,8 @@ func (w *thriftWalker) value(t byte, depth int) error {
 				return err
 			}
 		}
-		if n > uint64(len(w.b)-w.pos) { // every element takes at least one byte
-			return fmt.Errorf("list of %d elements in %d footer bytes", n, len(w.b)-w.pos)
+		if n > uint64(w.left()) { // every element takes at least one byte
+			return fmt.Errorf("list of %d elements in %d bytes", n, w.left())
 		}
 		et := h & 0x0f
 		for i := uint64(0); i < n; i++ {
@@ -157,8 +191,8 @@ func (w *thriftWalker) value(t byte, depth int) error {
 		if err != nil || n == 0 {
 			return err
 		}
-		if n > uint64(len(w.b)-w.pos) {
-			return fmt.Errorf("map of %d entries in %d footer bytes", n, len(w.b)-w.pos)
+		if n > uint64(w.left()) {
+			return fmt.Errorf("map of %d entries in %d bytes", n, w.left())
 		}
 		kv, err := w.byte1()
 		if err != nil {
@@ -185,41 +219,34 @@ const maxPageBytes = 1 << 30
 
 // checkPages walks the page headers of every column chunk named in the footer, checking that
 // each header's lengths stay inside its chunk, for the same reason as checkFooter: parquet-go
-// trusts page header lengths when allocating.
+// trusts page header lengths when allocating. It reads headers through a 16 KiB window and
+// skips binary fields without reading them, so a header carrying large statistics costs no
+// more memory than a small one.
 func checkPages(r io.ReaderAt, size int64, chunks []chunkSpan) error {
+	buf := make([]byte, 16<<10)
 	for _, c := range chunks {
 		if c.start < 4 || c.length < 0 || c.start > size || c.length > size-c.start {
 			return fmt.Errorf("parquet column %q chunk [%d,+%d) lies outside the %d-byte file", c.path, c.start, c.length, size)
 		}
 		pos, end := c.start, c.start+c.length
-		var buf []byte
-		for pos < end {
-			window := min(end-pos, 16<<10)
-			for {
-				if int64(cap(buf)) < window {
-					buf = make([]byte, window)
-				}
-				b := buf[:window]
-				if _, err := r.ReadAt(b, pos); err != nil {
-					return fmt.Errorf("read parquet column %q: %w", c.path, err)
-				}
-				w := thriftWalker{b: b, ints: map[int16]int64{}}
-				err := w.structure(0)
-				if errors.Is(err, io.ErrUnexpectedEOF) && window < end-pos {
-					window = min(end-pos, window*4)
-					continue
-				}
-				if err != nil {
-					return fmt.Errorf("parquet column %q: corrupt page header at offset %d: %w", c.path, pos, err)
-				}
-				uncompressed, compressed := w.ints[2], w.ints[3]
-				if compressed < 0 || compressed > end-pos-int64(w.pos) || uncompressed < 0 || uncompressed > maxPageBytes {
-					return fmt.Errorf("parquet column %q: page at offset %d declares %d compressed / %d uncompressed bytes, its chunk has %d left (corrupt file)",
-						c.path, pos, compressed, uncompressed, end-pos-int64(w.pos))
-				}
-				pos += int64(w.pos) + compressed
-				break
+		fill := func(off int64) ([]byte, error) {
+			b := buf[:min(int64(len(buf)), end-off)]
+			if _, err := r.ReadAt(b, off); err != nil {
+				return nil, fmt.Errorf("read parquet column %q: %w", c.path, err)
 			}
+			return b, nil
+		}
+		for pos < end {
+			w := thriftWalker{base: pos, pos: pos, end: end, fill: fill, ints: map[int16]int64{}}
+			if err := w.structure(0); err != nil {
+				return fmt.Errorf("parquet column %q: corrupt page header at offset %d: %w", c.path, pos, err)
+			}
+			uncompressed, compressed := w.ints[2], w.ints[3]
+			if compressed < 0 || compressed > w.left() || uncompressed < 0 || uncompressed > maxPageBytes {
+				return fmt.Errorf("parquet column %q: page at offset %d declares %d compressed / %d uncompressed bytes, its chunk has %d left (corrupt file)",
+					c.path, pos, compressed, uncompressed, w.left())
+			}
+			pos = w.pos + compressed
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/ledgerflow/ledgerflow/delta/schema"
 )
 
@@ -18,6 +20,19 @@ func FuzzReadFile(f *testing.F) {
 	f.Add(data)
 	data, _ = writeFile(f, s, allTypesRows(f), WriterOptions{Compression: "uncompressed"})
 	f.Add(data)
+	// A page header larger than the reader's 16 KiB window (statistics of a 40 KB string).
+	type textRow struct {
+		S string `parquet:"s,optional"`
+	}
+	var pb bytes.Buffer
+	pw := parquet.NewGenericWriter[textRow](&pb, parquet.DataPageStatistics(true))
+	if _, err := pw.Write([]textRow{{S: bigText(40<<10, 3)}}); err != nil {
+		f.Fatal(err)
+	}
+	if err := pw.Close(); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(pb.Bytes())
 	ns := nestedSchema(f)
 	data, _ = writeFile(f, ns, nestedRows(), WriterOptions{Compression: "uncompressed"})
 	f.Add(data)

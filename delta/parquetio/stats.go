@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ledgerflow/ledgerflow/delta/schema"
 )
@@ -46,14 +45,20 @@ type colStats struct {
 	nulls int64
 	n     int64 // non-null values seen
 	noMM  bool  // NaN seen: Spark's ordering puts NaN above every number; omit rather than guess
-	i0    int64
-	i1    int64
-	f0    float64
-	f1    float64
-	s0    string
-	s1    string
-	b0    *big.Int
-	b1    *big.Int
+	// negZero/posZero: -0.0/+0.0 seen. A zero bound takes the sign that keeps it a bound
+	// also for readers ordering -0.0 below +0.0.
+	negZero, posZero bool
+	i0               int64
+	i1               int64
+	f0               float64
+	f1               float64
+	// s0 and s1 are the min and max cut to stringPrefixLength characters; s1long says the
+	// max was longer. Only prefixes are kept, so a 64 MB string costs 32 characters here.
+	s0     string
+	s1     string
+	s1long bool
+	b0     *big.Int
+	b1     *big.Int
 }
 
 func (c *colStats) count() {
@@ -82,6 +87,13 @@ func (c *colStats) float(x float64) {
 	if math.IsNaN(x) {
 		c.noMM = true
 	}
+	if x == 0 {
+		if math.Signbit(x) {
+			c.negZero = true
+		} else {
+			c.posZero = true
+		}
+	}
 	if c.n == 0 || x < c.f0 {
 		c.f0 = x
 	}
@@ -95,13 +107,21 @@ func (c *colStats) str(s string) {
 	if c == nil {
 		return
 	}
-	if c.n == 0 || s < c.s0 {
-		c.s0 = s
-	}
-	if c.n == 0 || s > c.s1 {
-		c.s1 = s
-	}
+	p := truncateRunes(s, stringPrefixLength)
+	c.foldStr(p, len(p) < len(s), c.n == 0)
 	c.n++
+}
+
+// foldStr folds in a value's prefix p (long: the value was longer). Prefixes order like
+// their values, except that a longer value with the same prefix is greater, which only
+// matters for the max.
+func (c *colStats) foldStr(p string, long, first bool) {
+	if first || p < c.s0 {
+		c.s0 = p
+	}
+	if first || p > c.s1 || p == c.s1 && long && !c.s1long {
+		c.s1, c.s1long = p, long
+	}
 }
 
 func (c *colStats) big(x *big.Int) {
@@ -121,6 +141,8 @@ func (c *colStats) big(x *big.Int) {
 func (c *colStats) merge(o *colStats) {
 	c.nulls += o.nulls
 	c.noMM = c.noMM || o.noMM
+	c.negZero = c.negZero || o.negZero
+	c.posZero = c.posZero || o.posZero
 	if o.n == 0 {
 		return
 	}
@@ -137,11 +159,10 @@ func (c *colStats) merge(o *colStats) {
 	if first || o.f1 > c.f1 {
 		c.f1 = o.f1
 	}
-	if first || o.s0 < c.s0 {
-		c.s0 = strings.Clone(o.s0) // batch strings belong to the caller's rows
-	}
-	if first || o.s1 > c.s1 {
-		c.s1 = strings.Clone(o.s1)
+	if c.typ == schema.String {
+		// Batch strings belong to the caller's rows.
+		c.foldStr(strings.Clone(o.s0), false, first)
+		c.foldStr(strings.Clone(o.s1), o.s1long, false)
 	}
 	if o.b0 != nil && (c.b0 == nil || o.b0.Cmp(c.b0) < 0) {
 		c.b0 = new(big.Int).Set(o.b0)
@@ -180,12 +201,14 @@ func (c *colStats) minMax() (lo, hi any, ok bool) {
 			if math.IsInf(c.f0, 0) || math.IsInf(c.f1, 0) {
 				return nil, nil, false
 			}
-			return float32(c.f0), float32(c.f1), true
+			lo, hi := c.zeroBounds()
+			return float32(lo), float32(hi), true
 		case schema.Double:
 			if math.IsInf(c.f0, 0) || math.IsInf(c.f1, 0) {
 				return nil, nil, false
 			}
-			return c.f0, c.f1, true
+			lo, hi := c.zeroBounds()
+			return lo, hi, true
 		case schema.DateType:
 			lo, hi := schema.Date(c.i0), schema.Date(c.i1)
 			if !renderableYear(lo.Time()) || !renderableYear(hi.Time()) {
@@ -201,17 +224,37 @@ func (c *colStats) minMax() (lo, hi any, ok bool) {
 			}
 			return lo, hi, true
 		case schema.String:
-			lo := truncateRunes(c.s0, stringPrefixLength)
-			if utf8.RuneCountInString(c.s1) > stringPrefixLength {
+			if c.s1long {
 				// Spark appends a tie-breaker to a truncated max; rather than imitate it, a
 				// long max is left out (a missing bound is always safe). The min prefix
 				// is still a valid lower bound.
-				return lo, nil, true
+				return c.s0, nil, true
 			}
-			return lo, c.s1, true
+			return c.s0, c.s1, true
 		}
 	}
 	return nil, nil, false
+}
+
+// zeroBounds returns f0 and f1 with a zero min negative when a -0.0 was seen and a zero
+// max positive when a +0.0 was seen (comparisons treat the two zeros as equal, so either
+// may have been kept).
+func (c *colStats) zeroBounds() (lo, hi float64) {
+	negative, positive := math.Copysign(0, -1), 0.0
+	lo, hi = c.f0, c.f1
+	if lo == 0 {
+		lo = positive
+		if c.negZero {
+			lo = negative
+		}
+	}
+	if hi == 0 {
+		hi = negative
+		if c.posZero {
+			hi = positive
+		}
+	}
+	return lo, hi
 }
 
 func renderableYear(t time.Time) bool { return t.Year() >= 1 && t.Year() <= 9999 }

@@ -41,6 +41,18 @@ const (
 	defaultIndexedColumns = 32
 )
 
+// MaxValueBytes is the most bytes one row may hold in one string or binary column (a value,
+// or the elements of an array or map together). A row cannot span two Parquet pages, so
+// this also bounds a page, far below the 2 GiB int32 page sizes of the format and the 1 GiB
+// pages ReadFile accepts. Write refuses a larger value with an error naming the column.
+const MaxValueBytes = 256 << 20
+
+// writeChunkBytes is how many bytes of string/binary values Write hands parquet-go at once.
+// parquet-go cuts pages only between its WriteRows calls (and every 64 rows), so large
+// values handed over together would share one page: 64 values of 64 MB make a 4 GiB page
+// whose int32 size overflows.
+const writeChunkBytes = 256 << 10
+
 // Writer writes one Delta data file. It is not safe for concurrent use.
 type Writer struct {
 	schema  *schema.StructType
@@ -55,6 +67,21 @@ type Writer struct {
 	prows   []parquet.Row
 	batch   []colStats
 	closed  bool
+	out     *tailWriter
+	// rowBytes is the string/binary bytes of the row being shredded, in total and per
+	// column (cell, only for repeated columns, where a row holds several values).
+	rowBytes  int
+	cell      []int
+	chunkEnds []int
+	// Per leaf column: its dotted path and Delta type, whether it is a string/binary column
+	// whose bounds this Writer tracks (baCols), and whether its column index is cut
+	// (noIndex: those, wide decimals, floats). See footerstats.go.
+	leafPaths []string
+	leafTypes []schema.Type
+	baCols    []bool
+	noIndex   []bool
+	rgRows    int64
+	rowGroups []*rowGroupBounds
 }
 
 // NewWriter starts a Parquet file with schema s on w. Field names become column names
@@ -64,7 +91,7 @@ func NewWriter(w io.Writer, s *schema.StructType, opts WriterOptions) (*Writer, 
 	var codec compress.Codec
 	switch strings.ToLower(opts.Compression) {
 	case "", "zstd":
-		codec = &zstd.Codec{Level: zstd.SpeedFastest}
+		codec = &zstdCodec{zstd.Codec{Level: zstd.SpeedFastest}}
 	case "snappy":
 		codec = snappyCodec{}
 	case "uncompressed", "none":
@@ -105,6 +132,10 @@ func NewWriter(w io.Writer, s *schema.StructType, opts WriterOptions) (*Writer, 
 		parquet.MaxRowsPerRowGroup(int64(rgRows)),
 		parquet.CreatedBy("ledgerflow", "0", ""),
 		parquet.DataPageVersion(1),
+		// Page header statistics repeat what the column index (truncated to 16 bytes per
+		// bound) and the footer already hold, untruncated: a 5 MB string was copied into its
+		// page header twice (min_value and the deprecated max), making a 10 MB header.
+		parquet.DataPageStatistics(false),
 	}
 	if codec != nil {
 		options = append(options, parquet.Compression(codec))
@@ -119,8 +150,15 @@ func NewWriter(w io.Writer, s *schema.StructType, opts WriterOptions) (*Writer, 
 	for _, p := range b.flbaPaths {
 		options = append(options, parquet.SkipPageBounds(p...), parquet.SkipPageStatistics(p...))
 	}
-	wr.pw = parquet.NewWriter(w, options...)
+	// String and binary bounds are tracked by the Writer instead (footerstats.go).
+	for _, p := range b.baPaths {
+		options = append(options, parquet.SkipPageBounds(p...))
+	}
+	wr.rgRows = int64(rgRows)
+	wr.out = &tailWriter{w: w}
+	wr.pw = parquet.NewWriter(wr.out, options...)
 	wr.scratch = make([][]parquet.Value, wr.ncols)
+	wr.cell = make([]int, wr.ncols)
 	wr.batch = make([]colStats, len(wr.stats))
 	return wr, nil
 }
@@ -155,6 +193,7 @@ type planBuilder struct {
 	units     int
 	statsCols []string
 	flbaPaths [][]string
+	baPaths   [][]string
 }
 
 func (b *planBuilder) wantStats(path string) bool {
@@ -233,8 +272,17 @@ func (b *planBuilder) plan(parts []string, t schema.Type, nullable bool, def, re
 		if stats && b.wantStats(path) {
 			n.stat = b.addStats(path, t)
 		}
+		b.w.leafPaths = append(b.w.leafPaths, path)
+		b.w.leafTypes = append(b.w.leafTypes, t)
+		ba := t == schema.String || t == schema.Binary
+		b.w.baCols = append(b.w.baCols, ba)
+		b.w.noIndex = append(b.w.noIndex, ba || t == schema.Float || t == schema.Double)
+		if ba {
+			b.baPaths = append(b.baPaths, parts)
+		}
 		if d, ok := t.(schema.DecimalType); ok && d.Precision > 18 {
 			b.flbaPaths = append(b.flbaPaths, parts)
+			b.w.noIndex[n.col] = true
 		}
 	}
 	return n, nil
@@ -259,6 +307,8 @@ func (w *Writer) Write(rows [][]any) error {
 	}
 	w.prows = w.prows[:0]
 	w.slab = w.slab[:0]
+	w.chunkEnds = w.chunkEnds[:0]
+	chunk := 0
 	if w.flat && cap(w.slab) < len(rows)*w.ncols {
 		w.slab = make([]parquet.Value, 0, len(rows)*w.ncols)
 	}
@@ -268,6 +318,7 @@ func (w *Writer) Write(rows [][]any) error {
 			return fmt.Errorf("row %d has %d values, the schema has %d columns", ri, len(row), nf)
 		}
 		start := len(w.slab)
+		w.rowBytes = 0
 		if w.flat {
 			for fi, f := range w.fields {
 				if err := w.shredFlat(f, row[fi]); err != nil {
@@ -277,6 +328,7 @@ func (w *Writer) Write(rows [][]any) error {
 		} else {
 			for c := range w.scratch {
 				w.scratch[c] = w.scratch[c][:0]
+				w.cell[c] = 0
 			}
 			for fi, f := range w.fields {
 				if err := w.shred(f, row[fi], 0, f.def-boolInt(f.optional), true); err != nil {
@@ -288,6 +340,13 @@ func (w *Writer) Write(rows [][]any) error {
 			}
 		}
 		w.prows = append(w.prows, parquet.Row(w.slab[start:len(w.slab):len(w.slab)]))
+		if chunk += w.rowBytes; chunk >= writeChunkBytes {
+			w.chunkEnds = append(w.chunkEnds, len(w.prows))
+			chunk = 0
+		}
+	}
+	if len(w.chunkEnds) == 0 || w.chunkEnds[len(w.chunkEnds)-1] != len(w.prows) {
+		w.chunkEnds = append(w.chunkEnds, len(w.prows))
 	}
 	// The slab may have been reallocated while appending; re-slice rows onto its final array.
 	off := 0
@@ -295,14 +354,23 @@ func (w *Writer) Write(rows [][]any) error {
 		w.prows[i] = parquet.Row(w.slab[off : off+len(r) : off+len(r)])
 		off += len(r)
 	}
-	if _, err := w.pw.WriteRows(w.prows); err != nil {
-		return fmt.Errorf("parquet write: %w", err)
+	from := 0
+	for _, to := range w.chunkEnds {
+		if _, err := w.pw.WriteRows(w.prows[from:to]); err != nil {
+			return fmt.Errorf("parquet write: %w", err)
+		}
+		from = to
 	}
+	w.trackBounds(w.prows, w.rows)
 	w.rows += int64(len(rows))
 	for i := range w.batch {
 		w.stats[i].merge(&w.batch[i])
 	}
 	return nil
+}
+
+func tooLarge(f *wnode, v any, n int) error {
+	return fmt.Errorf("column %q: value %s makes %d bytes in one row, expected at most %d (MaxValueBytes) for Delta %s", f.path, describe(v), n, MaxValueBytes, f.typ)
 }
 
 func boolInt(b bool) int {
@@ -332,6 +400,13 @@ func (w *Writer) shredFlat(f *wnode, v any) error {
 		pv, err := f.enc(v, st)
 		if err != nil {
 			return err
+		}
+		if pv.Kind() == parquet.ByteArray {
+			n := len(pv.ByteArray())
+			if n > MaxValueBytes {
+				return tooLarge(f, v, n)
+			}
+			w.rowBytes += n
 		}
 		w.slab = append(w.slab, pv.Level(0, f.def, f.col))
 		return nil
@@ -395,6 +470,13 @@ func (w *Writer) shred(f *wnode, v any, rep, def int, stats bool) error {
 		pv, err := f.enc(v, st)
 		if err != nil {
 			return err
+		}
+		if pv.Kind() == parquet.ByteArray {
+			n := len(pv.ByteArray())
+			if w.cell[f.col] += n; w.cell[f.col] > MaxValueBytes {
+				return tooLarge(f, v, w.cell[f.col])
+			}
+			w.rowBytes += n
 		}
 		w.scratch[f.col] = append(w.scratch[f.col], pv.Level(rep, f.def, f.col))
 	case kindStruct:
@@ -473,7 +555,16 @@ func (w *Writer) Close() (FileStats, error) {
 		return FileStats{}, fmt.Errorf("parquet writer already closed")
 	}
 	w.closed = true
+	// The last row group goes straight through; only the page indexes and the footer that
+	// Close writes after it are held back, so that the footer gets the Writer's bounds.
+	if err := w.pw.Flush(); err != nil {
+		return FileStats{}, fmt.Errorf("parquet close: %w", err)
+	}
+	w.out.hold = true
 	if err := w.pw.Close(); err != nil {
+		return FileStats{}, fmt.Errorf("parquet close: %w", err)
+	}
+	if err := w.out.finish(w.editFooter, func(_, col int) bool { return col < len(w.noIndex) && w.noIndex[col] }); err != nil {
 		return FileStats{}, fmt.Errorf("parquet close: %w", err)
 	}
 	return w.fileStats(), nil

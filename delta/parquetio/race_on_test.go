@@ -1,0 +1,7 @@
+//go:build race
+
+package parquetio
+
+// raceDetector is set under -race, which makes encoding tens of megabytes take minutes;
+// tests of large values then keep to sizes that still cover the code paths.
+const raceDetector = true
