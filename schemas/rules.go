@@ -14,7 +14,7 @@ const (
 	RuleLength    = "contract_length"   // CHAR(n)/VARCHAR(n): more than n characters
 	RuleEnum      = "contract_enum"     // ENUM/SET: not a member
 	RulePrecision = "contract_precision"
-	RuleRange     = "contract_range" // integers and DATE/DATETIME/TIMESTAMP/TIME/YEAR out of MySQL's range
+	RuleRange     = "contract_range" // integers and DATE/DATETIME/TIMESTAMP/TIME/YEAR out of MySQL's (supported) range
 )
 
 // check is which value rule a column has besides NOT NULL.
@@ -54,8 +54,12 @@ type Rule struct {
 // MySQL's temporal ranges, as seconds since the Unix epoch (UTC for TIMESTAMP, the wall
 // clock read as UTC for DATE/DATETIME, whose stored values have no zone).
 const (
-	minDateSec = -62167219200 // 0000-01-01 00:00:00: MySQL stores years 0..9999 (1000 is only "supported")
+	// DATE and DATETIME: MySQL's documented supported range, 1000-01-01 .. 9999-12-31
+	// (23:59:59.999999). MySQL may store earlier years, but says nothing about how they
+	// behave, and a bank's data has none: an earlier value is a producer bug.
+	minDateSec = -30610224000 // 1000-01-01 00:00:00
 	maxDateSec = 253402300799 // 9999-12-31 23:59:59
+	maxDateNs  = 999999000    // DATETIME(6) ends at .999999
 	minTSSec   = 1            // TIMESTAMP '1970-01-01 00:00:01' UTC
 	maxTSSec   = 2147483647   // TIMESTAMP '2038-01-19 03:14:07.999999' UTC
 	maxTimeNs  = (838*3600 + 59*60 + 59) * 1e9
@@ -228,16 +232,22 @@ func (r *Rule) CheckDecimal(intDigits, fracDigits int) (code, expected string) {
 }
 
 // CheckInstant checks a date or timestamp given as seconds since the epoch plus nanoseconds
-// (0 <= nanos < 1e9): DATE and DATETIME hold years 0000..9999; TIMESTAMP holds
-// 1970-01-01 00:00:01 .. 2038-01-19 03:14:07.999999 UTC, plus exactly the epoch, which is
-// how Debezium sends MySQL's zero TIMESTAMP of a NOT NULL column.
+// (0 <= nanos < 1e9): DATE holds 1000-01-01 .. 9999-12-31 and DATETIME 1000-01-01 00:00:00 ..
+// 9999-12-31 23:59:59.999999 (MySQL's supported ranges; the wall clock read as UTC);
+// TIMESTAMP holds 1970-01-01 00:00:01 .. 2038-01-19 03:14:07.999999 UTC, plus exactly the
+// epoch, which is how Debezium sends MySQL's zero TIMESTAMP of a NOT NULL column.
 func (r *Rule) CheckInstant(sec, nanos int64) (code, expected string) {
 	switch r.check {
-	case checkDate, checkDateTime:
+	case checkDate:
 		if sec >= minDateSec && sec <= maxDateSec {
 			return "", ""
 		}
-		return RuleRange, "a value in years 0000..9999 for " + r.Type
+		return RuleRange, "a date in 1000-01-01 .. 9999-12-31 for " + r.Type
+	case checkDateTime:
+		if sec >= minDateSec && (sec < maxDateSec || sec == maxDateSec && nanos <= maxDateNs) {
+			return "", ""
+		}
+		return RuleRange, "a value in 1000-01-01 00:00:00 .. 9999-12-31 23:59:59.999999 for " + r.Type
 	case checkTimestamp:
 		if sec >= minTSSec && sec <= maxTSSec || sec == 0 && nanos == 0 {
 			return "", ""

@@ -112,11 +112,16 @@ func TestRuleTemporal(t *testing.T) {
 		sec, nanos int64
 		code       string
 	}{
-		{"DATE", -62167219200, 0, ""},              // 0000-01-01
-		{"DATE", -62167219200 - day, 0, RuleRange}, // -0001-12-31
-		{"DATE", 253402214400, 0, ""},              // 9999-12-31
-		{"DATE", 253402300800, 0, RuleRange},       // 10000-01-01
+		// MySQL's documented supported ranges (the lead's decision for the contract).
+		{"DATE", -30610224000, 0, ""},                       // 1000-01-01
+		{"DATE", -30610224000 - day, 0, RuleRange},          // 0999-12-31
+		{"DATE", -62167219200, 0, RuleRange},                // 0000-01-01
+		{"DATE", 253402214400, 0, ""},                       // 9999-12-31
+		{"DATE", 253402300800, 0, RuleRange},                // 10000-01-01
+		{"DATETIME(3)", -30610224000, 0, ""},                // 1000-01-01 00:00:00
+		{"DATETIME(3)", -30610224001, 999000000, RuleRange}, // 0999-12-31 23:59:59.999
 		{"DATETIME(6)", 253402300799, 999999000, ""},
+		{"DATETIME(6)", 253402300799, 999999001, RuleRange}, // beyond .999999 (a NanoTimestamp)
 		{"DATETIME(6)", 253402300800, 0, RuleRange},
 		{"TIMESTAMP", 1, 0, ""},
 		{"TIMESTAMP", 0, 0, ""}, // Debezium's zero TIMESTAMP

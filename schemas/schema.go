@@ -71,6 +71,9 @@ func Parse(data []byte) (*Table, error) {
 		if c.Name == "" {
 			return nil, fmt.Errorf("table schema %s: column %d has no name", t.Name, i+1)
 		}
+		if IsReservedColumn(c.Name) {
+			return nil, fmt.Errorf("table schema %s: column %q is reserved: LedgerFlow generates a column of that name (%s)", t.Name, c.Name, strings.Join(ReservedColumns, " "))
+		}
 		key := strings.ToLower(c.Name)
 		if _, dup := t.index[key]; dup {
 			return nil, fmt.Errorf("table schema %s: column %q declared twice", t.Name, c.Name)

@@ -1,6 +1,9 @@
 package schemas
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestEmbeddedContractsParse(t *testing.T) {
 	for _, name := range []string{"customers", "accounts", "transactions"} {
@@ -67,6 +70,47 @@ func TestParseRejectsBadContracts(t *testing.T) {
 	for _, b := range bad {
 		if _, err := Parse([]byte(b)); err == nil {
 			t.Errorf("expected an error for:\n%s", b)
+		}
+	}
+}
+
+// Column names the outputs generate are reserved: a contract may not declare one (it would
+// collide in every bronze and silver row), compared case-insensitively like MySQL names.
+func TestReservedColumns(t *testing.T) {
+	for _, name := range []string{"_op", "_INGESTED_AT", "__start_at", "__End_At", "_source_file", "_ingest_date", "_before"} {
+		_, err := Parse([]byte("table: t\ncolumns:\n  - {name: id, type: INT}\n  - {name: " + name + ", type: INT}\n"))
+		if err == nil || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("column %s: got %v, want a reserved-name error", name, err)
+		}
+	}
+	for _, name := range ReservedColumns {
+		if !IsReservedColumn(name) || !IsReservedColumn(strings.ToUpper(name)) {
+			t.Errorf("%s is listed but not reserved", name)
+		}
+	}
+	for _, name := range []string{"op", "source_ts", "_opx", "event_date", "", "_"} {
+		if IsReservedColumn(name) {
+			t.Errorf("%q is reserved", name)
+		}
+	}
+	tx, err := Load("transactions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cu, err := Load("customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		t    *Table
+		name string
+		want bool
+	}{
+		{tx, "event_date", true}, {tx, "EVENT_DATE", true}, {tx, "_kafka_offset", true}, {tx, "event_ts", false},
+		{cu, "event_date", false}, {cu, "_Kafka_Offset", true},
+	} {
+		if got := c.t.IsReservedColumn(c.name); got != c.want {
+			t.Errorf("%s.IsReservedColumn(%q) = %v, want %v", c.t.Name, c.name, got, c.want)
 		}
 	}
 }

@@ -87,21 +87,36 @@
 //	                    a SET value with a non-member
 //	contract_precision  a DECIMAL(p,s) value with more than p-s integer or s fractional
 //	                    significant digits (never rounded)
-//	contract_range      integers outside TINYINT..BIGINT [UNSIGNED]; DATE/DATETIME outside
-//	                    years 0000..9999; TIMESTAMP outside 1970-01-01 00:00:01 ..
-//	                    2038-01-19 03:14:07.999999 UTC (the epoch itself is accepted: it is
-//	                    Debezium's zero TIMESTAMP); TIME outside ±838:59:59; YEAR outside
-//	                    1901..2155 (or 0)
+//	contract_range      integers outside TINYINT..BIGINT [UNSIGNED]; DATE outside
+//	                    1000-01-01 .. 9999-12-31, DATETIME outside 1000-01-01 00:00:00 ..
+//	                    9999-12-31 23:59:59.999999 (MySQL's supported ranges: earlier years
+//	                    are stored, but MySQL does not say how they behave); TIMESTAMP
+//	                    outside 1970-01-01 00:00:01 .. 2038-01-19 03:14:07.999999 UTC (the
+//	                    epoch itself is accepted: it is Debezium's zero TIMESTAMP); TIME
+//	                    outside ±838:59:59; YEAR outside 1901..2155 (or 0)
 //
 // Column names match the contract exactly. A column the contract lacks is a new column
 // (schema evolution, debezium_unknown_columns) unless Delta cannot store its name without
 // column mapping (empty, or a space or one of ,;{}()=\n\t) or it differs from a contract
 // column or another new column only by ASCII case: then invalid_column_name.
 //
+// Column names that LedgerFlow generates are reserved, in any case (reserved_column):
+// schemas.ReservedColumns (_op _source_ts _source_pos _source_gtid _source_file _snapshot
+// _deleted _source_table _kafka_topic _kafka_partition _kafka_offset _before _ingested_at
+// _ingest_date __start_at __end_at: the row metadata above and the delta_lake output's
+// columns), the add_fields columns, and the contract's derived partition column (event_date
+// for transactions). A source column of such a name would overwrite the generated value.
+//
 // # Strict JSON
 //
-// The scanner accepts exactly one JSON value: anything but whitespace after it, nesting
-// deeper than 512 levels, a bad escape or a raw control character is malformed_json. Escapes
+// The scanner accepts exactly one JSON value (RFC 8259): anything but whitespace after it,
+// nesting deeper than 512 levels, a bad escape, a raw control character, a number such as
+// +1, .5, 01 or Infinity, a bare word is malformed_json. The syntax verdict comes first:
+// when an event fails for any other reason, the whole body is checked, so a body that is
+// not JSON is malformed_json wherever the fault is (a value's first byte may have looked
+// like a typing error: "op":c, "file":mysql-bin.000003). Row images the result does not
+// need (a create's before, a truncate's images) and heartbeats are checked too. A value of
+// only whitespace is not JSON (and not a tombstone). Escapes
 // are decoded in every string it reads: member names (envelope, source, images, keys), op,
 // source fields, values checked against the contract. Invalid UTF-8 and UTF-16 surrogates
 // that are not a high+low pair (\ud800 alone) are invalid_utf8. A member name repeated in
@@ -119,7 +134,10 @@
 // payload must agree with it: every field the row struct lists and no other, each value of
 // the field's Connect type and within its range, null only where optional, and a row only
 // under a schema that declares the image; otherwise schema_payload_mismatch. A Decimal
-// without a scale parameter is decimal_no_scale unless the contract gives the scale.
+// without a scale parameter (parameters absent, {} or only connect.decimal.precision) is
+// decimal_no_scale whatever the contract says: its unscaled bytes were encoded with a scale
+// nobody knows, and the contract's scale is what the column holds, not what the producer
+// used.
 //
 // # Kafka key
 //
@@ -129,13 +147,16 @@
 // key_mismatch. With a contract, the key must consist of exactly its primary key columns. A
 // key that cannot be read (not a JSON object, trailing bytes, repeated or too many fields, a
 // value that does not type) is invalid_key, also on a tombstone, which carries nothing else;
-// with a single contract, a tombstone's key must be that table's primary key. Without
-// kafka_key nothing is checked; heartbeats, schema changes and transaction metadata keep
-// keys of their own.
+// with a single contract, a tombstone's key must be that table's primary key. A tombstone
+// from Kafka (kafka_topic or kafka_tombstone metadata) without kafka_key is invalid_key:
+// Debezium writes every tombstone with its key, and one without deletes nothing. Otherwise,
+// without kafka_key nothing is checked; heartbeats, schema changes and transaction metadata
+// keep keys of their own.
 //
 // # Non-row messages
 //
-// Tombstones (kafka_tombstone "true", an empty body, `null`, or {"schema":null,"payload":null}),
+// Tombstones (an empty body, as the kafka input gives a null value with kafka_tombstone
+// "true"; the JSON text null; or {"schema":null,"payload":null}),
 // heartbeats (topic __debezium-heartbeat.*, a Heartbeat schema, or a payload of only ts_*),
 // schema changes (ddl/tableChanges or a SchemaChangeValue schema), transaction metadata
 // (status without op), truncates (op t) and messages (op m) pass through unchanged with
@@ -150,7 +171,12 @@
 // debezium_unwrap_errors_total counter (every reason's series exists from the start, at 0).
 // The processor never drops a failed message: it keeps its body (the original record), gets
 // the error (Benthos' errored() / catch) and debezium_error_reason metadata. The message
-// names the field, the value (truncated to 64 bytes) and what was expected. The codes
+// names the field, the value (truncated to 64 bytes) and what was expected. The value of a
+// column the contract tags pii is not quoted but described ("got a string of 300
+// characters (value withheld: pii contact)"), and a malformed_json message quotes the
+// bytes at the fault but never into a string. An object with none of before, after,
+// source and op is missing_payload; an envelope whose op is missing or wrong is
+// unknown_op. The codes
 // (AllReasons) are stable and agreed with the delta_lake dead-letter table:
 //
 //	event_too_large malformed_json duplicate_field invalid_utf8 missing_payload unknown_op

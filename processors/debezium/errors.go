@@ -16,17 +16,17 @@ type Reason string
 // Reasons an unwrap fails.
 const (
 	ReasonEventTooLarge  Reason = "event_too_large"  // body exceeds max_message_bytes (the maximum event size)
-	ReasonMalformedJSON  Reason = "malformed_json"   // not JSON, trailing non-whitespace, nesting too deep, bad escape
+	ReasonMalformedJSON  Reason = "malformed_json"   // not JSON anywhere in the body (wins over every other reason), trailing non-whitespace, nesting too deep, bad escape
 	ReasonDuplicateField Reason = "duplicate_field"  // a key repeated in one JSON object
 	ReasonInvalidUTF8    Reason = "invalid_utf8"     // a string is not valid UTF-8, or escapes a lone surrogate
-	ReasonMissingPayload Reason = "missing_payload"  // schema wrapper without payload, or no envelope fields
+	ReasonMissingPayload Reason = "missing_payload"  // schema wrapper without payload, or none of before/after/source/op
 	ReasonUnknownOp      Reason = "unknown_op"       // op missing or not c/u/d/r/t/m
 	ReasonMissingImage   Reason = "missing_image"    // c/u/r without after, d without before
 	ReasonTypeMismatch   Reason = "type_mismatch"    // JSON type differs from the contract column's type
 	ReasonInvalidValue   Reason = "invalid_value"    // right JSON type, impossible value (bad base64, naive time, …)
 	ReasonDecimalNoScale Reason = "decimal_no_scale" // a decimal whose scale is unknown
 	ReasonNoContract     Reason = "no_contract"      // schemas disabled and no contract for the table
-	ReasonReservedColumn Reason = "reserved_column"  // a column collides with an output metadata column
+	ReasonReservedColumn Reason = "reserved_column"  // a column named (in any case) like a generated one: schemas.ReservedColumns, add_fields, the partition column
 	ReasonInvalidSource  Reason = "invalid_source"   // source block unusable for _source_pos / _source_ts
 	ReasonInvalidMeta    Reason = "invalid_metadata" // kafka_partition / kafka_offset not integers
 	// ReasonSchemaInvalid: the Connect schema block is malformed (no type, unknown type,
@@ -40,7 +40,7 @@ const (
 	// one whose name differs from another column's only by case.
 	ReasonInvalidColumnName Reason = "invalid_column_name"
 	ReasonKeyMismatch       Reason = "key_mismatch" // the Kafka key's primary key differs from the row image's
-	ReasonInvalidKey        Reason = "invalid_key"  // the Kafka key cannot be read as the table's key
+	ReasonInvalidKey        Reason = "invalid_key"  // the Kafka key cannot be read as the table's key, or a Kafka tombstone has none
 	// Contract rules (schemas/*.yaml), checked where each value is decoded.
 	ReasonContractNotNull   Reason = schemas.RuleNotNull
 	ReasonContractLength    Reason = schemas.RuleLength
@@ -73,6 +73,9 @@ type Error struct {
 	Field    string // column or envelope path, e.g. "after.amount" or "payload.op"
 	Value    string // the offending JSON text, truncated
 	Expected string
+	// Withheld: Value describes the value instead of quoting it (a column tagged pii), and
+	// is written whole.
+	Withheld bool
 }
 
 func (e *Error) Error() string {
@@ -90,7 +93,7 @@ func (e *Error) Error() string {
 	if e.Value != "" {
 		b.WriteString(": got ")
 		v := e.Value
-		if len(v) > maxValueInError {
+		if len(v) > maxValueInError && !e.Withheld {
 			v = v[:maxValueInError] + "…(truncated)"
 		}
 		b.WriteString(strings.ToValidUTF8(v, "\uFFFD"))

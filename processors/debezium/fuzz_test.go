@@ -94,6 +94,7 @@ func FuzzUnwrap(f *testing.F) {
 		for _, u := range []*Unwrapper{plain, typed, zoned} {
 			for _, m := range []Meta{{Topic: "t", HasTopic: true}, {Topic: "t", HasTopic: true, Key: `{"transaction_id":1001}`, HasKey: true}} {
 				r, err := u.Unwrap(body, m)
+				syntaxFirstHolds(t, body, err)
 				if err != nil {
 					checkErr(t, err, body)
 					continue
@@ -112,6 +113,18 @@ func FuzzUnwrap(f *testing.F) {
 			}
 		}
 	})
+}
+
+// syntaxFirstHolds: a body that encoding/json finds is not JSON fails with malformed_json,
+// whatever else is wrong with it (an empty body is a tombstone).
+func syntaxFirstHolds(t *testing.T, body []byte, err error) {
+	t.Helper()
+	if len(body) == 0 || json.Valid(body) {
+		return
+	}
+	if e, ok := err.(*Error); !ok || e.Reason != ReasonMalformedJSON {
+		t.Fatalf("%.300q is not JSON, but the verdict is %v", body, err)
+	}
 }
 
 // contractHolds re-checks an output row against the contract with encoding/json: no row
@@ -219,6 +232,7 @@ func FuzzConnectSchema(f *testing.F) {
 		r2, err2 := cached.Unwrap(ev, Meta{Topic: "t", HasTopic: true})
 		r3, err3 := cached.Unwrap(ev, Meta{Topic: "t", HasTopic: true})
 		for _, err := range []error{err1, err2, err3} {
+			syntaxFirstHolds(t, ev, err)
 			if err != nil {
 				checkErr(t, err, ev)
 			}

@@ -163,11 +163,26 @@ func (st *state) renderKeyValue(rt *rowType, j int) ([]byte, error) {
 	st.keyBuf = out[:0]
 	if err != nil {
 		if x, ok := err.(*Error); ok {
-			return nil, &Error{Reason: ReasonInvalidKey, Field: x.Field, Value: x.Value, Expected: x.Expected + " (" + string(x.Reason) + ")"}
+			return nil, &Error{Reason: ReasonInvalidKey, Field: x.Field, Value: x.Value, Expected: x.Expected + " (" + string(x.Reason) + ")", Withheld: x.Withheld}
 		}
 		return nil, err
 	}
 	return out, nil
+}
+
+// tombstoneKey checks the key of a tombstone. Debezium writes every tombstone with the
+// deleted row's key, and a tombstone without one deletes nothing: from Kafka (kafka_topic
+// or kafka_tombstone metadata) a keyless tombstone is invalid_key. A message from another
+// input has no Kafka key to carry and is not checked.
+func (st *state) tombstoneKey(m Meta) error {
+	if m.HasKey {
+		return st.checkTombstoneKey()
+	}
+	if m.TombstoneFlag || m.HasTopic {
+		return &Error{Reason: ReasonInvalidKey, Field: "kafka_key", Value: "(absent)",
+			Expected: "the deleted row's key: Debezium writes every tombstone with its key, and one without deletes nothing"}
+	}
+	return nil
 }
 
 // checkTombstoneKey: a tombstone has only its key, which deletes by key downstream (Kafka
@@ -218,8 +233,15 @@ func (st *state) checkRowKey(rt *rowType, contract *schemas.Table, info *imageIn
 		}
 		rv := img[at.a:at.e]
 		if !sameValue(kv, rv) {
-			return &Error{Reason: ReasonKeyMismatch, Field: "kafka_key." + string(name), Value: string(k.raw[k.vals[j].a:k.vals[j].e]),
+			e := &Error{Reason: ReasonKeyMismatch, Field: "kafka_key." + string(name), Value: string(k.raw[k.vals[j].a:k.vals[j].e]),
 				Expected: "the row's key: payload." + imgName + "." + string(name) + " is " + truncate(string(rv))}
+			if i, ok := rt.lookupIn(name); ok && rt.cols[i].pii != "" {
+				// A key column tagged pii: neither side is quoted.
+				tag := rt.cols[i].pii
+				e.Value, e.Withheld = describeValue(k.raw, k.vals[j].a)+" (value withheld: pii "+tag+")", true
+				e.Expected = "the row's key: payload." + imgName + "." + string(name) + " is " + describeValue(rv, 0) + ", another value (withheld: pii " + tag + ")"
+			}
+			return e
 		}
 	}
 	return nil

@@ -97,7 +97,7 @@ their position and time in `+"`debezium_source_pos`"+` and `+"`debezium_source_t
 
 ### Non-row messages
 
-Tombstones (a null Kafka value, `+"`kafka_tombstone: \"true\"`"+`, `+"`null`"+` or `+"`{\"schema\":null,\"payload\":null}`"+`),
+Tombstones (a null Kafka value, which the kafka input gives as an empty body with `+"`kafka_tombstone: \"true\"`"+`; `+"`null`"+`; or `+"`{\"schema\":null,\"payload\":null}`"+`; a value of only spaces is not one),
 heartbeats, schema-change events, transaction metadata, truncates (op t) and messages (op m) are
 recognised and passed through unchanged with `+"`debezium_kind`"+` set, so a `+"`switch`"+` can route them,
 or dropped: tombstones by default, the others when listed in drop_kinds.
@@ -119,12 +119,21 @@ later step changes it, so bronze and silver get the same verdict:
 | `+"`contract_length`"+` | CHAR(n)/VARCHAR(n) holds more than n characters (Unicode code points, not bytes) |
 | `+"`contract_enum`"+` | an ENUM value is not a member exactly as declared (`+"`''`"+` included); a SET value has a non-member |
 | `+"`contract_precision`"+` | a DECIMAL(p,s) value has more than p-s integer or s fractional digits (never rounded) |
-| `+"`contract_range`"+` | an integer outside its TINYINT…BIGINT [UNSIGNED] range; DATE/DATETIME outside years 0000–9999; TIMESTAMP outside 1970-01-01 00:00:01 – 2038-01-19 03:14:07.999999 UTC (the epoch, Debezium's zero TIMESTAMP, is accepted); TIME outside ±838:59:59; YEAR outside 1901–2155 (or 0) |
+| `+"`contract_range`"+` | an integer outside its TINYINT…BIGINT [UNSIGNED] range; DATE outside 1000-01-01 – 9999-12-31 and DATETIME outside 1000-01-01 00:00:00 – 9999-12-31 23:59:59.999999 (MySQL's supported ranges); TIMESTAMP outside 1970-01-01 00:00:01 – 2038-01-19 03:14:07.999999 UTC (the epoch, Debezium's zero TIMESTAMP, is accepted); TIME outside ±838:59:59; YEAR outside 1901–2155 (or 0) |
 
 Column names match the contract exactly. A new column (one the contract lacks) passes through and is named in
 `+"`debezium_unknown_columns`"+`, unless Delta cannot store its name without column mapping (empty, a space or one of
 `+"`,;{}()=`"+`, newline, tab) or it differs from a contract column or another new column only by case: then
 `+"`invalid_column_name`"+`.
+
+The column names LedgerFlow generates are reserved, in any case (`+"`reserved_column`"+`): `+"`_op`"+`, `+"`_source_ts`"+`,
+`+"`_source_pos`"+`, `+"`_source_gtid`"+`, `+"`_source_file`"+`, `+"`_snapshot`"+`, `+"`_deleted`"+`, `+"`_source_table`"+`, `+"`_kafka_topic`"+`,
+`+"`_kafka_partition`"+`, `+"`_kafka_offset`"+`, `+"`_before`"+`, `+"`_ingested_at`"+`, `+"`_ingest_date`"+`, `+"`__start_at`"+`, `+"`__end_at`"+`, the
+`+"`add_fields`"+` columns and the contract's derived partition column (`+"`event_date`"+` for transactions): a source
+column of such a name would overwrite the generated value in bronze or silver.
+
+An error about a column the contract tags `+"`pii`"+` does not quote the value (the message lands in the dead-letter
+`+"`reason`"+` and in logs) but describes it: `+"`got a string of 300 characters (value withheld: pii contact)`"+`.
 
 With schemas disabled a contract DATETIME/TIMESTAMP column accepts epoch numbers and ISO-8601 strings with a zone
 (`+"`2026-03-01T12:34:57.123Z`"+`, `+"`+02:00`"+`, `+"`-05:30`"+`), normalised to UTC; a zone-less string is refused
@@ -137,7 +146,9 @@ When a row event has `+"`kafka_key`"+` metadata (the Debezium key: `+"`{\"transa
 `+"`{\"schema\":…,\"payload\":{…}}`"+`), its columns must equal the row image's (`+"`after`"+` for c/u/r, `+"`before`"+` for d),
 compared as typed values; with a contract they must be exactly its primary key. Kafka partitions and compacts by
 the key and silver merges by the row's key: when they disagree, one of them is wrong. A tombstone's key must be
-readable (with a single contract: that table's primary key). Without `+"`kafka_key`"+` nothing is checked.
+readable (with a single contract: that table's primary key), and a tombstone from Kafka must have one: Debezium
+writes every tombstone with its key, and one without deletes nothing (`+"`invalid_key`"+`). Otherwise, without
+`+"`kafka_key`"+` nothing is checked.
 
 ### Errors
 
@@ -150,24 +161,24 @@ dead-letter table. The reason codes are stable:
 | Reason | Meaning |
 |---|---|
 | `+"`event_too_large`"+` | the body is larger than `+"`max_message_bytes`"+` (16 MiB by default) |
-| `+"`malformed_json`"+` | not JSON; anything but whitespace after the value; nesting deeper than 512 levels; a bad escape |
+| `+"`malformed_json`"+` | not JSON (RFC 8259) anywhere in the body, also where another fault comes first or in a part the row does not need (`+"`+1`"+`, `+"`.5`"+`, `+"`Infinity`"+`, a bare word, a value of only spaces); anything but whitespace after the value; nesting deeper than 512 levels; a bad escape. This verdict wins over every other |
 | `+"`duplicate_field`"+` | a key repeated in one JSON object (envelope, payload, source, transaction, row image, schema block) |
 | `+"`invalid_utf8`"+` | a string that is not valid UTF-8, or a UTF-16 surrogate escape that is not a high+low pair |
-| `+"`missing_payload`"+` | a schema wrapper without payload, or no envelope fields |
+| `+"`missing_payload`"+` | a schema wrapper without payload, or an object with none of `+"`before`"+`, `+"`after`"+`, `+"`source`"+`, `+"`op`"+` |
 | `+"`unknown_op`"+` | op missing or not c, u, d, r, t, m (escapes are decoded: `+"`\u0063`"+` is c) |
 | `+"`missing_image`"+` | c/u/r without after, d without before |
 | `+"`type_mismatch`"+` | a value of the wrong JSON type for its contract column |
 | `+"`invalid_value`"+` | right JSON type, impossible value (bad base64, a date that does not exist, a zone-less time) |
-| `+"`decimal_no_scale`"+` | a decimal whose scale neither the Connect schema nor the contract gives |
+| `+"`decimal_no_scale`"+` | a Connect Decimal whose schema has no scale parameter (whatever the contract says: the bytes were encoded with an unknown scale), or a VariableScaleDecimal value without its scale |
 | `+"`no_contract`"+` | schemas disabled and no contract for the event's table |
-| `+"`reserved_column`"+` | a source column named like an output metadata column (`+"`_op`"+`, …) |
+| `+"`reserved_column`"+` | a source column named, in any case, like a column LedgerFlow generates (see Contract rules) |
 | `+"`invalid_source`"+` | a source block that cannot give `+"`_source_pos`"+` / `+"`_source_ts`"+` |
 | `+"`invalid_metadata`"+` | `+"`kafka_partition`"+` / `+"`kafka_offset`"+` not integers |
 | `+"`schema_invalid`"+` | a malformed Connect schema block (no or unknown type, fields not an array, Decimal scale not an integer, …) |
 | `+"`schema_payload_mismatch`"+` | the payload contradicts its schema (a string where it says int32, a field listed but absent or absent but present, null in a non-optional field) |
 | `+"`invalid_column_name`"+` | a new column Delta cannot store without column mapping, or a case variant of another column |
 | `+"`key_mismatch`"+` | the Kafka key (`+"`kafka_key`"+`) names other primary-key values than the row image |
-| `+"`invalid_key`"+` | the Kafka key of a row or tombstone cannot be read as the table's key |
+| `+"`invalid_key`"+` | the Kafka key of a row or tombstone cannot be read as the table's key, or a tombstone from Kafka has none |
 | `+"`contract_not_null`"+`, `+"`contract_length`"+`, `+"`contract_enum`"+`, `+"`contract_precision`"+`, `+"`contract_range`"+` | see Contract rules |
 
 When the processor replaces a message's body it first stores the exact original bytes as structured metadata

@@ -223,7 +223,7 @@ func TestProcessorNonRowKinds(t *testing.T) {
 	msgM := `{"op":"m","ts_ms":1,"source":{"db":"bank"},"message":{"prefix":"p","content":"AQ=="}}`
 	ddl := `{"source":{"db":"bank","table":"transactions"},"databaseName":"bank","ddl":"ALTER TABLE transactions ADD x INT","tableChanges":[]}`
 	in := []inMsg{
-		{body: "", meta: map[string]string{"kafka_tombstone": "true"}},
+		{body: "", meta: map[string]string{"kafka_tombstone": "true", "kafka_key": `{"id":7}`}}, // Debezium keys every tombstone
 		{body: hb, meta: map[string]string{"kafka_topic": "__debezium-heartbeat.bank_server"}},
 		{body: hb},
 		{body: txn}, {body: trunc}, {body: msgM}, {body: ddl},
@@ -251,7 +251,7 @@ func deleteEvent() string {
 }
 
 func TestProcessorDeleteModesAndAliases(t *testing.T) {
-	tomb := inMsg{body: "", meta: map[string]string{"kafka_tombstone": "true"}}
+	tomb := inMsg{body: "", meta: map[string]string{"kafka_tombstone": "true", "kafka_key": `{"id":7}`}}
 	del := inMsg{body: deleteEvent()}
 	cases := []struct {
 		conf  string

@@ -1,6 +1,9 @@
 package debezium
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // row renders a c/u/r/d event as the output row (see the package documentation).
 func (st *state) row(op byte, table string, entry *schemaEntry, m Meta) (Result, error) {
@@ -55,6 +58,11 @@ func (st *state) row(op byte, table string, entry *schemaEntry, m Meta) (Result,
 			return Result{}, err
 		}
 		st.img = ""
+		if op == 'd' {
+			st.typedB = true
+		} else {
+			st.typedA = true
+		}
 	}
 	if info.notNull != nil {
 		return Result{}, info.notNull
@@ -139,6 +147,7 @@ func (st *state) row(op byte, table string, entry *schemaEntry, m Meta) (Result,
 					return Result{}, err
 				}
 				st.img = ""
+				st.typedB = true
 			}
 			out = append(out, '}')
 		} else {
@@ -316,9 +325,6 @@ func (st *state) appendImageFrom(dst []byte, rt *rowType, s *scanner, unknown *[
 		if esc {
 			name = unquote(nil, name)
 		}
-		if len(name) > 0 && name[0] == '_' && st.u.reserved[string(name)] {
-			return dst, errAt(ReasonReservedColumn, st.fieldName(name), name, "no source column named like an output metadata column")
-		}
 		c, col := &raw, -1
 		if rt != nil {
 			if i, ok := rt.lookup(name, hint); ok {
@@ -328,8 +334,11 @@ func (st *state) appendImageFrom(dst []byte, rt *rowType, s *scanner, unknown *[
 				st.seen[i] = gen
 				nSeen++
 				c, col, hint = &rt.cols[i], i, i
-				if c.badName != "" {
-					return dst, errAt(ReasonInvalidColumnName, st.fieldName(name), name, "a column name that differs from "+c.badName)
+				if c.badExpect != "" {
+					if c.badReason == ReasonReservedColumn {
+						return dst, st.reservedErr(name, rt.partition)
+					}
+					return dst, errAt(c.badReason, st.fieldName(name), name, c.badExpect)
 				}
 				if c.unknown && unknown != nil {
 					// name, then the Delta type after a unit separator (see typedUnknown)
@@ -411,6 +420,13 @@ func (st *state) appendImageFrom(dst []byte, rt *rowType, s *scanner, unknown *[
 // of another new column (Delta column names are case-insensitive: one would shadow the
 // other). A repeat of the same name is a duplicate.
 func (st *state) newColumn(rt *rowType, name []byte) error {
+	partition := ""
+	if rt != nil {
+		partition = rt.partition
+	}
+	if st.u.reserved.has(name) || partition != "" && bytes.EqualFold(name, []byte(partition)) {
+		return st.reservedErr(name, partition)
+	}
 	if why := invalidDeltaName(name); why != "" {
 		return errAt(ReasonInvalidColumnName, st.fieldName(name), name, why)
 	}

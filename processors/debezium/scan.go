@@ -13,6 +13,23 @@ import (
 type scanner struct {
 	b []byte
 	i int
+	// lenient: validateJSON's mode. An encoding fault (invalid UTF-8, a lone surrogate) is
+	// recorded in encErr and scanning goes on, so that a syntax fault anywhere later still
+	// wins: text that is not JSON is malformed_json whatever else is wrong with it.
+	lenient bool
+	encErr  *Error
+}
+
+// encoding reports an encoding fault: returned at once normally, recorded (the first one)
+// in lenient mode.
+func (s *scanner) encoding(e *Error) error {
+	if !s.lenient {
+		return e
+	}
+	if s.encErr == nil {
+		s.encErr = e
+	}
+	return nil
 }
 
 // strClass marks bytes that end the fast path inside a string: the quote, the backslash,
@@ -66,19 +83,30 @@ func (s *scanner) atEnd() bool {
 	return s.i >= len(s.b)
 }
 
-func (s *scanner) surrogate(esc []byte) error {
+func (s *scanner) surrogate(esc []byte) *Error {
 	return &Error{Reason: ReasonInvalidUTF8, Value: string(esc), Expected: "a UTF-16 surrogate pair (\\uD800-\\uDBFF followed by \\uDC00-\\uDFFF), not a lone surrogate"}
 }
 
-// syntax reports malformed JSON at the current offset.
+// syntax reports malformed JSON at the current offset, quoting up to 20 bytes from it but
+// never into a string: a syntax error names no column, so it cannot know whether the
+// string holds personal data (see withhold), and the structure around the fault is what
+// an operator needs.
 func (s *scanner) syntax(expected string) error {
+	n := 20
+	if s.i < len(s.b) {
+		if j := bytes.IndexByte(s.b[s.i+1:min(s.i+n, len(s.b))], '"'); j >= 0 {
+			n = j + 1
+		}
+	}
+	return s.syntaxN(expected, n)
+}
+
+// syntaxN reports malformed JSON at the current offset, quoting n bytes from it (faults
+// inside a string quote only the bad escape or byte, not the text around it).
+func (s *scanner) syntaxN(expected string, n int) error {
 	got := "end of input"
 	if s.i < len(s.b) {
-		end := s.i + 20
-		if end > len(s.b) {
-			end = len(s.b)
-		}
-		got = string(s.b[s.i:end])
+		got = string(s.b[s.i:min(s.i+n, len(s.b))])
 	}
 	return &Error{Reason: ReasonMalformedJSON, Field: "", Value: got, Expected: expected + " at byte " + itoa(s.i)}
 }
@@ -115,42 +143,53 @@ func (s *scanner) str() (start, end int, esc bool, err error) {
 			end = s.i
 			s.i++
 			if !ascii && !utf8.Valid(b[start:end]) {
-				return 0, 0, false, &Error{Reason: ReasonInvalidUTF8, Value: string(b[start:end]), Expected: "valid UTF-8 text"}
+				if err := s.encoding(&Error{Reason: ReasonInvalidUTF8, Value: string(b[start:end]), Expected: "valid UTF-8 text"}); err != nil {
+					return 0, 0, false, err
+				}
 			}
 			return start, end, esc, nil
 		case c == '\\':
 			esc = true
 			if s.i+1 >= len(b) {
-				return 0, 0, false, s.syntax("an escape sequence")
+				return 0, 0, false, s.syntaxN("an escape sequence", 1)
 			}
 			switch b[s.i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				s.i += 2
 			case 'u':
 				if s.i+6 > len(b) || !isHex4(b[s.i+2:s.i+6]) {
-					return 0, 0, false, s.syntax(`\uXXXX`)
+					return 0, 0, false, s.syntaxN(`\uXXXX`, 6)
 				}
 				// A UTF-16 surrogate is only text as a high+low pair; alone it decodes to
 				// nothing (Go would silently substitute U+FFFD).
 				switch r := hexVal(b[s.i+2 : s.i+6]); {
 				case r >= 0xD800 && r < 0xDC00:
 					if s.i+12 > len(b) || b[s.i+6] != '\\' || b[s.i+7] != 'u' || !isHex4(b[s.i+8:s.i+12]) {
-						return 0, 0, false, s.surrogate(b[s.i : s.i+6])
+						if err := s.encoding(s.surrogate(b[s.i : s.i+6])); err != nil {
+							return 0, 0, false, err
+						}
+						s.i += 6 // lenient: the escape is well-formed JSON
+						continue
 					}
 					if r2 := hexVal(b[s.i+8 : s.i+12]); r2 < 0xDC00 || r2 >= 0xE000 {
-						return 0, 0, false, s.surrogate(b[s.i : s.i+12])
+						if err := s.encoding(s.surrogate(b[s.i : s.i+12])); err != nil {
+							return 0, 0, false, err
+						}
 					}
 					s.i += 12
 				case r >= 0xDC00 && r < 0xE000:
-					return 0, 0, false, s.surrogate(b[s.i : s.i+6])
+					if err := s.encoding(s.surrogate(b[s.i : s.i+6])); err != nil {
+						return 0, 0, false, err
+					}
+					s.i += 6
 				default:
 					s.i += 6
 				}
 			default:
-				return 0, 0, false, s.syntax("a valid escape sequence")
+				return 0, 0, false, s.syntaxN("a valid escape sequence", 2)
 			}
 		case c < 0x20:
-			return 0, 0, false, s.syntax("no raw control character in a string")
+			return 0, 0, false, s.syntaxN("no raw control character in a string", 1)
 		default:
 			ascii = false
 			s.i++
@@ -297,6 +336,38 @@ func (s *scanner) isNull() bool {
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 512
 
+// envelopeDepth is how deep the values the unwrap skips one by one (column values, source
+// members) sit in a schema-wrapped event: wrapper, payload, image. maxDepth counts from
+// them, so validateJSON allows that much more for the whole document.
+const envelopeDepth = 3
+
+// validateJSON checks that b is exactly one JSON text (RFC 8259): one value, nothing but
+// whitespace around it, nesting within maxDepth below the envelope. The first syntax fault
+// is malformed_json, wherever it is; a document that is JSON but holds invalid UTF-8 or a
+// lone surrogate escape is invalid_utf8. nil means valid. It costs a full scan, so the
+// unwrap calls it only when it already failed for another reason, or on image bytes it
+// did not type.
+func validateJSON(b []byte) *Error {
+	return validateSpan(b, 0, -envelopeDepth)
+}
+
+// validateSpan checks the one JSON value that starts at offset a of b and ends at len(b);
+// depth is the nesting level it starts at (negative: levels that maxDepth does not count).
+func validateSpan(b []byte, a, depth int) *Error {
+	s := &scanner{b: b, i: a, lenient: true}
+	err := s.skipDepth(depth)
+	if err == nil && !s.atEnd() {
+		err = s.syntax("end of input after the JSON value (only whitespace may follow)")
+	}
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			return e
+		}
+		return &Error{Reason: ReasonMalformedJSON, Value: err.Error()}
+	}
+	return s.encErr
+}
+
 // skip passes over one value, validating it, and returns its span.
 func (s *scanner) skip() (start, end int, err error) {
 	s.ws()
@@ -365,9 +436,11 @@ func (s *scanner) skipDepth(depth int) error {
 		return s.lit("false")
 	case 'n':
 		return s.lit("null")
-	default:
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		_, _, err := s.num()
 		return err
+	default:
+		return s.syntax("a JSON value (object, array, string, number, true, false or null)")
 	}
 }
 

@@ -31,12 +31,15 @@ type compiledRow struct {
 	rt       *rowType
 }
 
-func (e *schemaEntry) rowType(contract *schemas.Table, o typingOptions) *rowType {
+func (e *schemaEntry) rowType(contract *schemas.Table, o typingOptions, reserved *reservedNames) *rowType {
 	if c := e.compiled.Load(); c != nil && c.contract == contract {
 		return c.rt
 	}
 	rt := newRowType(len(e.value), true)
 	rt.fromSchema = true
+	if contract != nil && contract.Partition != nil {
+		rt.partition = contract.Partition.Column
+	}
 	for i := range e.value {
 		f := &e.value[i]
 		var col *schemas.Column
@@ -45,14 +48,17 @@ func (e *schemaEntry) rowType(contract *schemas.Table, o typingOptions) *rowType
 		}
 		ct := connectCol(f, col, o)
 		ct.unknown = contract != nil && col == nil
-		switch {
+		ct.badReason = ReasonInvalidColumnName
+		switch name := []byte(f.Field); {
+		case reserved.has(name) || rt.partition != "" && strings.EqualFold(f.Field, rt.partition):
+			ct.badReason, ct.badExpect = ReasonReservedColumn, "reserved" // reservedErr words it
 		case col != nil && col.Name != f.Field:
-			ct.badName = "the contract's column " + col.Name + " (names differ only by case)"
+			ct.badExpect = "a column name that differs from the contract's column " + col.Name + " by more than case"
 		case col == nil:
-			if _, ok := rt.caseVariant([]byte(f.Field)); ok {
-				ct.badName = "another column that differs only by case"
-			} else if why := invalidDeltaName([]byte(f.Field)); why != "" {
-				ct.badName = why
+			if _, ok := rt.caseVariant(name); ok {
+				ct.badExpect = "a column name that differs from another column by more than case"
+			} else if why := invalidDeltaName(name); why != "" {
+				ct.badExpect = why
 			}
 		}
 		rt.add(f.Field, ct)

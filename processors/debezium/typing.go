@@ -45,12 +45,19 @@ type colType struct {
 	// fromSchema: the Connect schema types the column, so a value of another JSON type
 	// contradicts the schema (schema_payload_mismatch) rather than the contract.
 	fromSchema bool
-	required   bool   // the Connect schema says optional: false, so null contradicts it
-	rawOpen    byte   // kRaw typed by the schema: '{' struct/map, '[' array; 0 any
-	badName    string // non-empty: the column name is invalid (why), see invalid_column_name
+	required   bool // the Connect schema says optional: false, so null contradicts it
+	rawOpen    byte // kRaw typed by the schema: '{' struct/map, '[' array; 0 any
+	// badExpect non-empty: the column's name is refused, with reason badReason
+	// (invalid_column_name, reserved_column) and this expectation. Set when a Connect
+	// schema's field is compiled, so the known-column path checks one length.
+	badExpect string
+	badReason Reason
 	// rule is the contract's check of the column (nil without a contract column); applied to
 	// every decoded value, before any rendering or later processing changes it.
-	rule   *schemas.Rule
+	rule *schemas.Rule
+	// pii is the contract's pii tag of the column ("" for none): an error about its value
+	// describes the value instead of quoting it (see withhold).
+	pii    string
 	zone   *time.Location // iso: the zone of zone-less strings (assume_time_zone); nil refuses them
 	expect string
 }
@@ -77,6 +84,9 @@ type rowType struct {
 	// (a Connect schema) lacks, so that no image can have them.
 	notNull       []int
 	absentNotNull []string
+	// partition is the contract's derived partition column ("" without one): a source
+	// column may not have its name.
+	partition string
 }
 
 func newRowType(n int, strict bool) *rowType {
@@ -110,6 +120,14 @@ func (rt *rowType) lookup(name []byte, hint int) (int, bool) {
 	}
 	i, ok := rt.index[string(name)]
 	return i, ok
+}
+
+// lookupIn is lookup without a position hint, on a typing that may be nil (none).
+func (rt *rowType) lookupIn(name []byte) (int, bool) {
+	if rt == nil {
+		return 0, false
+	}
+	return rt.lookup(name, 0)
 }
 
 // caseVariant reports a known column whose name equals name but for case.
@@ -147,7 +165,7 @@ type typingOptions struct {
 // are only what the rendering can hold.
 func contractCol(c *schemas.Column, o typingOptions) colType {
 	ct := contractKind(c, o)
-	ct.rule = schemas.NewRule(c)
+	ct.rule, ct.pii = schemas.NewRule(c), c.PII
 	return ct
 }
 
@@ -227,9 +245,8 @@ func connectCol(f *connectField, c *schemas.Column, o typingOptions) colType {
 	case schemas.KindDecimal:
 		switch ct.kind {
 		case kDecimal:
-			if !ct.hasScale {
-				ct.scale, ct.hasScale = c.SQL.Scale, true
-			}
+			// The contract's scale is what the column holds, not what the producer encoded
+			// these bytes with: a Decimal schema without its scale stays unreadable.
 			ct.target, ct.precision = c.SQL.Scale, c.SQL.Precision
 		case kVarDecimal:
 			ct.target = c.SQL.Scale
@@ -241,6 +258,7 @@ func connectCol(f *connectField, c *schemas.Column, o typingOptions) colType {
 				fromSchema: true, required: ct.required, rule: ct.rule, expect: decimalExpect("double", c.SQL.Precision, c.SQL.Scale)}
 		}
 	}
+	ct.pii = c.PII
 	return ct
 }
 

@@ -98,7 +98,7 @@ type Unwrapper struct {
 	contracts map[string]*schemas.Table // by lower-case "db.table" and "table"
 	typed     map[*schemas.Table]*rowType
 	add       []addField
-	reserved  map[string]bool
+	reserved  *reservedNames
 	drop      map[Kind]bool
 	pool      sync.Pool
 	lastRT    atomic.Pointer[rowType] // typing of the last schemaless row, for eager typing
@@ -151,6 +151,9 @@ func New(o Options) (*Unwrapper, error) {
 	u.to = typingOptions{tinyint1AsBool: o.Tinyint1AsBoolean, decimalMode: o.DecimalHandlingMode, timeMode: o.TimePrecisionMode}
 	for _, t := range o.Contracts {
 		rt := newRowType(len(t.Columns), true)
+		if t.Partition != nil {
+			rt.partition = t.Partition.Column
+		}
 		for i := range t.Columns {
 			ct := contractCol(&t.Columns[i], u.to)
 			if o.AssumeTimeZone != nil {
@@ -164,21 +167,22 @@ func New(o Options) (*Unwrapper, error) {
 			u.contracts[strings.ToLower(t.Database+"."+t.Name)] = t
 		}
 	}
-	u.reserved = map[string]bool{}
-	for _, n := range []string{"_op", "_source_ts", "_source_pos", "_source_gtid", "_source_file", "_snapshot",
-		"_deleted", "_source_table", "_kafka_topic", "_kafka_partition", "_kafka_offset", "_before"} {
-		u.reserved[n] = true
-	}
+	u.reserved = newReservedNames()
 	for _, spec := range o.AddFields {
 		f, err := parseAddField(spec, o.AddFieldsPrefix)
 		if err != nil {
 			return nil, err
 		}
 		name := o.AddFieldsPrefix + f.out
-		if u.reserved[name] {
-			return nil, fmt.Errorf("add_fields %q: output column %q is already written by the processor", spec, name)
+		if u.reserved.has([]byte(name)) {
+			return nil, fmt.Errorf("add_fields %q: output column %q is already written by LedgerFlow (reserved in any case: %s)", spec, name, u.reserved.text)
 		}
-		u.reserved[name] = true
+		for _, t := range o.Contracts {
+			if t.Column(name) != nil || t.IsReservedColumn(name) {
+				return nil, fmt.Errorf("add_fields %q: output column %q is a column of table %s already", spec, name, t.Name)
+			}
+		}
+		u.reserved.add(name)
 		f.out = `"` + name + `":`
 		u.add = append(u.add, f)
 	}
@@ -290,7 +294,8 @@ type event struct {
 	entry               *schemaEntry
 	eagerInit, eagerOK  bool
 	eagerRT             *rowType
-	convA, convB        bool
+	convA, convB        bool // typed eagerly (so validated) while the envelope was read
+	typedA, typedB      bool // typed by row() from the span
 	unkAfter, unkBefore []string
 
 	topBits, payBits, srcBits uint64
@@ -348,16 +353,49 @@ func (st *state) fieldName(field []byte) string {
 
 // Unwrap decodes one Kafka message value. It never panics on any input. An error is an
 // *Error whose Reason classifies it; the caller must route the message to its error path.
+// A body that is not JSON fails with malformed_json whatever else is wrong with it.
 func (u *Unwrapper) Unwrap(body []byte, m Meta) (Result, error) {
 	if len(body) > u.o.MaxMessageBytes {
 		return Result{}, &Error{Reason: ReasonEventTooLarge, Field: "message", Value: itoa(len(body)) + " bytes",
 			Expected: "at most max_message_bytes = " + itoa(u.o.MaxMessageBytes) + " bytes (the maximum event size)"}
 	}
-	tomb := m.TombstoneFlag || isBlankOrNull(body)
+	r, err := u.unwrap(body, m)
+	if err != nil {
+		return Result{}, syntaxFirst(body, err)
+	}
+	return r, nil
+}
+
+// syntaxFirst gives the syntax verdict precedence over the one the unwrap reached. The
+// unwrap picks what it expects from a value's first byte and stops at the first problem,
+// so text that is not JSON can fail as something else first (`"op":c` as unknown_op, `+1`
+// as type_mismatch) or hide its fault behind an earlier one. Only failed messages pay for
+// the full scan; an empty body (a tombstone) is not JSON and needs none.
+func syntaxFirst(body []byte, err error) error {
+	e, ok := err.(*Error)
+	if !ok || e.Reason == ReasonMalformedJSON || e.Reason == ReasonEventTooLarge || len(body) == 0 {
+		return err
+	}
+	v := validateJSON(body)
+	switch {
+	case v == nil, v.Reason == ReasonInvalidUTF8 && e.Reason == ReasonInvalidUTF8:
+		return err // the unwrap's own error names the field
+	}
+	return v
+}
+
+func (u *Unwrapper) unwrap(body []byte, m Meta) (Result, error) {
+	// Only an empty value (Kafka's null) or the JSON text null is a tombstone: a value of
+	// spaces is neither, and not JSON either.
+	tomb := len(body) == 0 || isNull(body)
 	if m.HasTopic && strings.HasPrefix(m.Topic, "__debezium-heartbeat") {
-		// Heartbeats are keyed by server name, not by a table's key.
+		// Heartbeats are keyed by server name, not by a table's key, and pass through
+		// unread; they are JSON all the same.
 		if tomb {
 			return u.nonRow(Result{Kind: KindTombstone}), nil
+		}
+		if err := validateJSON(body); err != nil {
+			return Result{}, err
 		}
 		return u.nonRow(Result{Kind: KindHeartbeat}), nil
 	}
@@ -370,25 +408,18 @@ func (u *Unwrapper) Unwrap(body []byte, m Meta) (Result, error) {
 		}
 	}
 	if tomb {
-		if m.HasKey {
-			if err := st.checkTombstoneKey(); err != nil {
-				return Result{}, err
-			}
+		if err := st.tombstoneKey(m); err != nil {
+			return Result{}, err
 		}
 		return u.nonRow(Result{Kind: KindTombstone}), nil
 	}
 	return st.unwrap(m)
 }
 
-func isBlankOrNull(b []byte) bool {
+// isNull reports the JSON text null (whitespace around it allowed).
+func isNull(b []byte) bool {
 	s := scanner{b: b}
-	if s.atEnd() {
-		return true
-	}
-	if s.isNull() {
-		return s.atEnd()
-	}
-	return false
+	return s.isNull() && s.atEnd()
 }
 
 func (u *Unwrapper) nonRow(r Result) Result {
@@ -463,7 +494,37 @@ func once(bits *uint64, set *nameSet, bit uint64, key []byte, prefix string) err
 	return errAt(ReasonDuplicateField, prefix+field, key, "each key once in a JSON object (Debezium never repeats one; which copy wins is ambiguous)")
 }
 
+// unwrap reads the envelope, then checks the images the result did not need: they were
+// only delimited, and every byte of an accepted event must be JSON.
 func (st *state) unwrap(m Meta) (Result, error) {
+	r, err := st.envelope(m)
+	if err != nil {
+		return r, err
+	}
+	if err := st.untypedImages(); err != nil {
+		return Result{}, err
+	}
+	return r, nil
+}
+
+// untypedImages validates the before/after images that were neither typed eagerly nor by
+// row(): a create's before, an update's before without include_before, the images of a
+// truncate, a message or a dropped delete. The common events have none.
+func (st *state) untypedImages() error {
+	if p := st.before; p.ok() && !st.convB && !st.typedB {
+		if err := validateSpan(st.b[:p.e], p.a, -1); err != nil {
+			return withField(err, "payload.before")
+		}
+	}
+	if p := st.after; p.ok() && !st.convA && !st.typedA {
+		if err := validateSpan(st.b[:p.e], p.a, -1); err != nil {
+			return withField(err, "payload.after")
+		}
+	}
+	return nil
+}
+
+func (st *state) envelope(m Meta) (Result, error) {
 	u := st.u
 	s := &scanner{b: st.b}
 	if s.peek() != '{' {
@@ -557,10 +618,8 @@ func (st *state) unwrap(m Meta) (Result, error) {
 		return Result{}, &Error{Reason: ReasonMissingPayload, Field: "payload", Expected: `a "payload" member next to "schema"`}
 	}
 	if payloadNull {
-		if m.HasKey {
-			if err := st.checkTombstoneKey(); err != nil {
-				return Result{}, err
-			}
+		if err := st.tombstoneKey(m); err != nil {
+			return Result{}, err
 		}
 		return u.nonRow(Result{Kind: KindTombstone}), nil
 	}
@@ -576,8 +635,10 @@ func (st *state) unwrap(m Meta) (Result, error) {
 		if st.nKeys > 0 && st.nKeys == st.nTsKeys {
 			return u.nonRow(Result{Kind: KindHeartbeat}), nil
 		}
-		if st.nKeys == 0 {
-			return Result{}, &Error{Reason: ReasonMissingPayload, Field: "payload", Value: "{}", Expected: "a Debezium envelope (before, after, source, op)"}
+		if (st.topBits|st.payBits)&(bBefore|bAfter|bSource|bOp) == 0 {
+			// Not an envelope with a bad op: no envelope at all.
+			return Result{}, &Error{Reason: ReasonMissingPayload, Field: "payload", Value: "an object without before, after, source or op",
+				Expected: "a Debezium envelope (before, after, source, op)"}
 		}
 		return Result{}, &Error{Reason: ReasonUnknownOp, Field: "payload.op", Value: "(missing)", Expected: "an op of c, u, d, r, t or m"}
 	}
@@ -654,7 +715,7 @@ func (st *state) typing(entry *schemaEntry, table string) (*rowType, *schemas.Ta
 		contract = u.o.Contracts[0]
 	}
 	if entry != nil && entry.value != nil {
-		return entry.rowType(contract, u.to), contract, nil
+		return entry.rowType(contract, u.to, u.reserved), contract, nil
 	}
 	if len(u.o.Contracts) == 0 {
 		return nil, nil, nil

@@ -106,8 +106,22 @@ func (st *state) contract(code, expected string, field, v []byte) error {
 
 // appendValue reads the next JSON value as column type c and appends its rendering. The
 // column's contract rule (if any) is checked on the decoded value first, so the verdict is
-// about what the source sent. st.tmp is scratch space.
+// about what the source sent. st.tmp is scratch space. An error about a column the
+// contract tags pii describes the value instead of quoting it.
 func (st *state) appendValue(dst []byte, s *scanner, c *colType, field []byte) ([]byte, error) {
+	if c.pii == "" {
+		return st.typeValue(dst, s, c, field)
+	}
+	s.ws()
+	start := s.i
+	out, err := st.typeValue(dst, s, c, field)
+	if err != nil {
+		err = withhold(err, s.b, start, c.pii)
+	}
+	return out, err
+}
+
+func (st *state) typeValue(dst []byte, s *scanner, c *colType, field []byte) ([]byte, error) {
 	ch := s.peek()
 	if ch == 'n' {
 		if err := s.lit("null"); err != nil {
@@ -249,7 +263,7 @@ func (st *state) appendValue(dst []byte, s *scanner, c *colType, field []byte) (
 		dst, ok = appendDate(dst, v)
 		if !ok {
 			if c.rule.HasValueCheck() {
-				return dst, st.contract(schemas.RuleRange, "a date in years 0000..9999 for "+c.rule.Type, field, txt)
+				return dst, st.contract(schemas.RuleRange, "a date in 1000-01-01 .. 9999-12-31 for "+c.rule.Type, field, txt)
 			}
 			return dst, invalid(txt, "a date in years 0000..9999")
 		}
@@ -393,6 +407,13 @@ func (st *state) appendDecimal(dst []byte, s *scanner, c *colType, field []byte,
 		problem string
 		txt     []byte
 	)
+	if c.fromSchema && !c.hasScale {
+		// A Connect Decimal schema without a (valid) scale: whatever the value, it was
+		// written with a scale nobody can know.
+		s.i = start
+		return dst, errAt(ReasonDecimalNoScale, st.fieldName(field), s.valueText(),
+			"a Connect Decimal schema with a \"scale\" parameter (the scale the producer encoded the value with; a contract's scale cannot stand in for it)")
+	}
 	switch {
 	case ch == '"' && !c.numOnly:
 		a, e, esc, err := s.str()
@@ -407,9 +428,6 @@ func (st *state) appendDecimal(dst []byte, s *scanner, c *colType, field []byte,
 		if c.text {
 			neg, digits, scale, problem = parseDecimalText(st.tmp[:0], raw, false)
 		} else {
-			if !c.hasScale {
-				return dst, errAt(ReasonDecimalNoScale, st.fieldName(field), txt, "a Connect Decimal schema with a \"scale\" parameter, or a table contract (schema_file) giving the column's scale")
-			}
 			neg, digits, problem = decodeUnscaled(st.tmp[:0], raw)
 			scale = c.scale
 		}
