@@ -15,5 +15,6 @@ import (
 	_ "github.com/ledgerflow/ledgerflow/outputs/delta"
 	_ "github.com/ledgerflow/ledgerflow/outputs/kafka"
 	_ "github.com/ledgerflow/ledgerflow/processors/debezium"
+	_ "github.com/ledgerflow/ledgerflow/processors/enrich"
 	_ "github.com/ledgerflow/ledgerflow/processors/pii"
 )

@@ -20,10 +20,11 @@ type fileEntry[K comparable] struct {
 // writer-only are never read by lookups and need no lock.
 type index[K comparable] struct {
 	mu    sync.RWMutex
-	keys  map[K]int32 // key -> slot
+	keys  keyMap[K] // key -> slot
 	cols  []column
+	rows  *rowStore // the fixed-width columns' records
 	names []string
-	dicts []*dictCol // the string columns, for compaction
+	dicts []*fixedCol // the string columns, for compaction
 
 	// writer-only
 	slotFile []int32 // slot -> id of the file that supplied the slot's row (0: free)
@@ -34,10 +35,13 @@ type index[K comparable] struct {
 	version  int64
 }
 
-func newIndex[K comparable](names []string, cols []column) *index[K] {
-	ix := &index[K]{keys: map[K]int32{}, cols: cols, names: names, files: map[string]*fileEntry[K]{}, version: -1}
+func newIndex[K comparable](names []string, cols []column, rows *rowStore) *index[K] {
+	if rows == nil {
+		rows = &rowStore{}
+	}
+	ix := &index[K]{keys: newKeyMap[K](), cols: cols, rows: rows, names: names, files: map[string]*fileEntry[K]{}, version: -1}
 	for _, c := range cols {
-		if d, ok := c.(*dictCol); ok {
+		if d, ok := c.(*fixedCol); ok && d.dict != nil {
 			ix.dicts = append(ix.dicts, d)
 		}
 	}
@@ -56,20 +60,19 @@ func (ix *index[K]) reserve(n int) {
 	s := make([]int32, len(ix.slotFile), want)
 	copy(s, ix.slotFile)
 	ix.slotFile = s
+	ix.rows.grow(want)
 	for _, c := range ix.cols {
 		c.grow(want)
 	}
 	ix.colN = want
-	if len(ix.keys) == 0 {
-		ix.keys = make(map[K]int32, n)
-	}
+	ix.keys.reserve(n)
 }
 
 // get copies the columns of key's row into dst (name -> value) and reports whether the key
 // is present.
 func (ix *index[K]) get(key K, dst map[string]any) bool {
 	ix.mu.RLock()
-	s, ok := ix.keys[key]
+	s, ok := ix.keys.get(key)
 	if ok && dst != nil {
 		for i, c := range ix.cols {
 			dst[ix.names[i]] = c.get(s)
@@ -81,7 +84,7 @@ func (ix *index[K]) get(key K, dst map[string]any) bool {
 
 func (ix *index[K]) has(key K) bool {
 	ix.mu.RLock()
-	_, ok := ix.keys[key]
+	_, ok := ix.keys.get(key)
 	ix.mu.RUnlock()
 	return ok
 }
@@ -89,12 +92,11 @@ func (ix *index[K]) has(key K) bool {
 func (ix *index[K]) len() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return len(ix.keys)
+	return ix.keys.len()
 }
 
-// bytes estimates the memory the index holds: columns, dictionaries, the key map (Go maps
-// cost about 2.5× their key and value sizes at average load), slot bookkeeping and the
-// per-file key lists.
+// bytes estimates the memory the index holds: the key map, the row records, dictionaries,
+// slot bookkeeping and the per-file key lists (string keys' characters not counted).
 func (ix *index[K]) bytes() int64 {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -103,7 +105,7 @@ func (ix *index[K]) bytes() int64 {
 	if _, ok := any(k).(string); ok {
 		ksize = 16
 	}
-	n := int64(len(ix.keys))*(ksize+4)*5/2 + int64(cap(ix.slotFile))*4 + int64(cap(ix.free))*4
+	n := ix.keys.bytes() + int64(cap(ix.slotFile))*4 + int64(cap(ix.free))*4 + ix.rows.bytes()
 	for _, c := range ix.cols {
 		n += c.bytes()
 	}
@@ -125,6 +127,7 @@ func (ix *index[K]) alloc() int32 {
 	ix.slotFile = append(ix.slotFile, 0)
 	if len(ix.slotFile) > ix.colN {
 		n := cap(ix.slotFile)
+		ix.rows.grow(n)
 		for _, c := range ix.cols {
 			c.grow(n)
 		}
@@ -153,10 +156,10 @@ func (ix *index[K]) apply(added []decoded[K], removed []string, version int64) {
 			ix.mu.Lock()
 			for r := start; r < end; r++ {
 				k := d.keys[r]
-				s, ok := ix.keys[k]
+				s, ok := ix.keys.get(k)
 				if !ok {
 					s = ix.alloc()
-					ix.keys[k] = s
+					ix.keys.put(k, s)
 				}
 				for c, col := range ix.cols {
 					col.set(s, d.rows[r][c])
@@ -177,11 +180,11 @@ func (ix *index[K]) apply(added []decoded[K], removed []string, version int64) {
 			end := min(start+applyChunk, len(f.keys))
 			ix.mu.Lock()
 			for _, k := range f.keys[start:end] {
-				s, ok := ix.keys[k]
+				s, ok := ix.keys.get(k)
 				if !ok || ix.slotFile[s] != f.id {
 					continue // a newer file supplies the key now
 				}
-				delete(ix.keys, k)
+				ix.keys.del(k)
 				for _, col := range ix.cols {
 					col.clear(s)
 				}

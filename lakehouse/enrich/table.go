@@ -83,7 +83,7 @@ func open[K int64 | string](ctx context.Context, conf Config, opts *Options, dt 
 	t := &table[K]{conf: conf, opts: opts, dt: dt, key: key, conv: conv,
 		pollNow: make(chan struct{}, 1), ch: make(chan struct{}), missed: map[K]time.Time{}}
 	t.stat = TableStats{Name: conf.Name, Table: conf.Table, Version: -1}
-	t.ix.Store(newIndex[K](conf.Columns, nil))
+	t.ix.Store(newIndex[K](conf.Columns, nil, nil))
 	if err := t.load(ctx); err != nil {
 		if !errors.Is(err, delta.ErrNotTable) {
 			return nil, err
@@ -103,11 +103,11 @@ type plan struct {
 }
 
 // resolve checks the selected columns against the snapshot's schema and returns the read
-// plan and the column storages for them.
-func (t *table[K]) resolve(snap *delta.Snapshot) (*plan, []column, error) {
+// plan.
+func (t *table[K]) resolve(snap *delta.Snapshot) (*plan, error) {
 	st, err := snap.Schema()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var have []string
 	for _, f := range st.Fields {
@@ -122,7 +122,7 @@ func (t *table[K]) resolve(snap *delta.Snapshot) (*plan, []column, error) {
 	}
 	kf, err := field(t.conf.TableKey)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var zero K
 	switch any(zero).(type) {
@@ -130,29 +130,27 @@ func (t *table[K]) resolve(snap *delta.Snapshot) (*plan, []column, error) {
 		switch kf.Type {
 		case schema.Long, schema.Integer, schema.Short, schema.Byte:
 		default:
-			return nil, nil, fmt.Errorf("enrich %s: key column %s is %s, expected an integer or string column", t.conf.Name, kf.Name, kf.Type)
+			return nil, fmt.Errorf("enrich %s: key column %s is %s, expected an integer or string column", t.conf.Name, kf.Name, kf.Type)
 		}
 	case string:
 		if kf.Type != schema.String {
-			return nil, nil, fmt.Errorf("enrich %s: key column %s is %s, expected a string", t.conf.Name, kf.Name, kf.Type)
+			return nil, fmt.Errorf("enrich %s: key column %s is %s, expected a string", t.conf.Name, kf.Name, kf.Type)
 		}
 	}
 	p := &plan{proj: []string{kf.Name}, types: make([]schema.Type, len(t.conf.Columns))}
-	cols := make([]column, len(t.conf.Columns))
 	for i, name := range t.conf.Columns {
 		f, err := field(name)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		p.proj = append(p.proj, f.Name)
-		cols[i] = newColumn(name, f.Type)
 		p.types[i] = f.Type
 	}
 	p.hasEndAt = st.Index(colEndAt) >= 0
 	if p.hasEndAt {
 		p.proj = append(p.proj, colEndAt)
 	}
-	return p, cols, nil
+	return p, nil
 }
 
 // load reads the table in full into a new index and swaps it in.
@@ -161,11 +159,12 @@ func (t *table[K]) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, cols, err := t.resolve(snap)
+	p, err := t.resolve(snap)
 	if err != nil {
 		return err
 	}
-	ix := newIndex[K](t.conf.Columns, cols)
+	cols, store := newColumns(t.conf.Columns, p.types)
+	ix := newIndex[K](t.conf.Columns, cols, store)
 	files := snap.Files()
 	var rows int64
 	for _, a := range files {
@@ -393,7 +392,7 @@ func (t *table[K]) schemaChanged(next *delta.Snapshot) (bool, error) {
 	if next.Metadata().SchemaString == t.snap.Metadata().SchemaString {
 		return false, nil
 	}
-	p, _, err := t.resolve(next)
+	p, err := t.resolve(next)
 	if err != nil {
 		return false, err
 	}
