@@ -296,3 +296,23 @@ func TestSchemaEvolutionKeepsFollowing(t *testing.T) {
 		t.Fatal("an added column must not reload the table")
 	}
 }
+
+// TestCorruptStatisticsDoNotReserveMemory: a file whose add.stats claims 10^15 rows (a
+// writer's bug, or a hostile table) loads by its actual rows. Before the reservation was
+// capped this tried to allocate for the claimed rows and the process died.
+func TestCorruptStatisticsDoNotReserveMemory(t *testing.T) {
+	st := newCounting(t.TempDir())
+	sim := newSilverSim(t, st, true)
+	ctx := context.Background()
+	tx := sim.snap().NewTransaction("WRITE")
+	adds, err := tx.WriteRows(ctx, [][]any{mkAcct(1, 10, "active").row(true)}, delta.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adds[0].Stats = `{"numRecords":1000000000000000,"nullCount":{"__end_at":1000000000000000}}`
+	if _, err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := openAccounts(t, st, testOptions())
+	checkModel(t, e, map[int64]acct{1: mkAcct(1, 10, "active")})
+}

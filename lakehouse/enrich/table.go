@@ -169,9 +169,9 @@ func (t *table[K]) load(ctx context.Context) error {
 	var rows int64
 	for _, a := range files {
 		n, _ := p.currentRows(a)
-		rows += n
+		rows += min(n, 8*max(a.Size, 0)) // no real file holds more than a few rows per byte
 	}
-	ix.reserve(int(rows))
+	ix.reserve(int(min(rows, maxReserve)))
 	read, err := t.sync(ctx, snap, p, ix)
 	if err != nil {
 		return err
@@ -202,18 +202,23 @@ func (p *plan) currentRows(a *delta.Add) (n int64, ok bool) {
 		NumRecords *int64         `json:"numRecords"`
 		NullCount  map[string]any `json:"nullCount"`
 	}
-	if json.Unmarshal([]byte(a.Stats), &s) != nil || s.NumRecords == nil {
+	if json.Unmarshal([]byte(a.Stats), &s) != nil || s.NumRecords == nil || *s.NumRecords < 0 {
 		return 0, false
 	}
 	if !p.hasEndAt {
 		return *s.NumRecords, true
 	}
 	nc, isNum := s.NullCount[colEndAt].(float64)
-	if !isNum {
+	if !isNum || nc < 0 || nc > float64(*s.NumRecords) || nc != float64(int64(nc)) {
 		return *s.NumRecords, false
 	}
 	return int64(nc), true
 }
+
+// maxReserve caps the rows reserved from file statistics before a load: statistics are a
+// writer's claim, and a corrupt one must not make the reader allocate terabytes (each file's
+// claim is also capped by its size). Larger tables simply grow as they load.
+const maxReserve = 1 << 26
 
 // sync brings ix to the files of snap: reads the files ix does not have (a few at a time,
 // applying each batch in path order) and drops the rows of the files snap no longer has. A
