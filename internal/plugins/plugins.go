@@ -15,6 +15,7 @@ import (
 	_ "github.com/ledgerflow/ledgerflow/outputs/delta"
 	_ "github.com/ledgerflow/ledgerflow/outputs/kafka"
 	_ "github.com/ledgerflow/ledgerflow/processors/debezium"
+	_ "github.com/ledgerflow/ledgerflow/processors/enrich"
 	_ "github.com/ledgerflow/ledgerflow/processors/fraud"
 	_ "github.com/ledgerflow/ledgerflow/processors/pii"
 )
