@@ -157,7 +157,7 @@ func TestLedgerflowContainers(t *testing.T) {
 			t.Errorf("%s: healthcheck %q probes no /ready", c.name, c.health)
 		}
 	}
-	if want := []string{"image", "ledgerflow-accounts", "ledgerflow-customers", "ledgerflow-transactions"}; !slices.Equal(names, want) {
+	if want := []string{"image", "ledgerflow-accounts", "ledgerflow-customers", "ledgerflow-merchants", "ledgerflow-transactions"}; !slices.Equal(names, want) {
 		t.Errorf("containers %v, want %v", names, want)
 	}
 	img := cs[0]

@@ -31,16 +31,20 @@ var (
 	benthosTimers = []string{"input_latency_ns", "processor_latency_ns", "output_latency_ns"}
 
 	// LedgerFlow's components (outputs/delta/writer.go, processors/debezium/processor.go,
-	// processors/pii/processor.go, inputs/kafka/lag.go).
+	// processors/pii/processor.go, processors/enrich, processors/fraud, inputs/kafka/lag.go).
 	ourCounters = []string{
 		"delta_lake_rows_written_total", "delta_lake_commits_total", "delta_lake_duplicates_skipped_total",
 		"delta_lake_held_back_total", "delta_lake_dead_letters_total", "delta_lake_merge_stale_changes_total",
 		"delta_lake_batches_grouped_total", "delta_lake_merge_bytes_removed_total", "delta_lake_merge_bytes_written_total",
 		"debezium_unwrap_errors_total", "debezium_unwrap_dropped_total",
 		"pii_errors_total", "pii_mask_fallbacks_total",
+		"enrich_errors_total", "enrich_key_errors_total", "enrich_lookups_total", "enrich_misses_total",
+		"enrich_null_keys_total", "enrich_poll_errors_total", "enrich_waits_total",
+		"fraud_rules_errors_total", "fraud_rules_hits_total", "fraud_rules_input_errors_total", "fraud_rules_reloads_total",
 	}
-	ourGauges = []string{"delta_lake_table_version", "kafka_consumergroup_lag"}
-	ourTimers = []string{"delta_lake_commit_latency_ns"}
+	ourGauges = []string{"delta_lake_table_version", "kafka_consumergroup_lag",
+		"enrich_index_bytes", "enrich_index_rows", "enrich_log_lag_versions", "enrich_table_version", "enrich_waiting_rows"}
+	ourTimers = []string{"delta_lake_commit_latency_ns", "enrich_wait_latency_ns"}
 
 	// Metrics the helpers' agreed interfaces name (the team brief, "New metric names") whose
 	// component another work item delivers. The dashboard may query them; the source check

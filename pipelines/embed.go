@@ -4,7 +4,7 @@ package pipelines
 
 import "embed"
 
-// FS holds customers.yaml, accounts.yaml and transactions.yaml.
+// FS holds customers.yaml, accounts.yaml, merchants.yaml and transactions.yaml.
 //
 //go:embed *.yaml
 var FS embed.FS

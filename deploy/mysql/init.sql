@@ -40,6 +40,21 @@ CREATE TABLE IF NOT EXISTS accounts (
   KEY idx_accounts_customer (customer_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
+CREATE TABLE IF NOT EXISTS merchants (
+  merchant_id   BIGINT        NOT NULL,
+  name          VARCHAR(200)  NOT NULL,
+  mcc           CHAR(4)       NOT NULL,
+  country       CHAR(2)       NOT NULL,
+  city          VARCHAR(100)  NULL,
+  lat           DECIMAL(9,6)  NULL,
+  lon           DECIMAL(9,6)  NULL,
+  risk_tier     ENUM('low','medium','high') NOT NULL,
+  onboarded_at  DATETIME(3)   NOT NULL,
+  updated_at    DATETIME(3)   NULL,
+  PRIMARY KEY (merchant_id),
+  KEY idx_merchants_mcc (mcc)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
 CREATE TABLE IF NOT EXISTS transactions (
   transaction_id    BIGINT        NOT NULL,
   account_id        BIGINT        NOT NULL,
@@ -59,6 +74,7 @@ CREATE TABLE IF NOT EXISTS transactions (
   updated_at        DATETIME(3)   NULL,
   PRIMARY KEY (transaction_id),
   KEY idx_transactions_account (account_id),
+  KEY idx_transactions_merchant (merchant_id),
   KEY idx_transactions_event_ts (event_ts)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 

@@ -5,7 +5,7 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
-	"github.com/ledgerflow/ledgerflow/lakehouse/enrich"
+	"github.com/ledgerflow/ledgerflow/engine/enrich"
 )
 
 // metrics are the processor's counters and gauges, all created at start for every object so

@@ -9,7 +9,7 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
-	"github.com/ledgerflow/ledgerflow/lakehouse/enrich"
+	"github.com/ledgerflow/ledgerflow/engine/enrich"
 )
 
 const (

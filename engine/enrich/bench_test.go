@@ -29,7 +29,7 @@ import (
 // rules read. The tables are generated once, by a child process (so the benchmark's peak RSS
 // is the indexing's, not the generation's), into $ENRICH_BENCH_DIR or the temp dir.
 //
-//	go test -run '^$' -bench BankTables -benchtime 2000000x ./lakehouse/enrich/
+//	go test -run '^$' -bench BankTables -benchtime 2000000x ./engine/enrich/
 
 const (
 	benchAccounts  = 1_000_000
