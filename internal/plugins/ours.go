@@ -4,7 +4,7 @@ package plugins
 // documents them and not the whole Benthos core.
 var ours = map[string]map[string]bool{
 	"input":     {"kafka": true, "mysql_cdc": true, "bank_simulator": true},
-	"processor": {"debezium_unwrap": true, "fraud_rules": true},
+	"processor": {"debezium_unwrap": true, "fraud_rules": true, "features": true},
 	"output":    {"delta_lake": true, "kafka": true},
 	"metrics":   {"prometheus": true},
 }

@@ -15,4 +15,5 @@ import (
 	_ "github.com/ledgerflow/ledgerflow/outputs/delta"
 	_ "github.com/ledgerflow/ledgerflow/outputs/kafka"
 	_ "github.com/ledgerflow/ledgerflow/processors/debezium"
+	_ "github.com/ledgerflow/ledgerflow/processors/features"
 )

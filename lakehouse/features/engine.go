@@ -65,6 +65,8 @@ type Result struct {
 	Capped bool
 	// Watermark at scoring time, Unix µs.
 	Watermark int64
+	// Missing has bit i set when the row's key of Decl.Keys[i] is null (see Decl.Present).
+	Missing uint64
 	// Seq orders the engine's emissions (results and corrections) within one run: for a
 	// transaction, the emission with the highest Seq is the current value.
 	Seq uint64
@@ -74,10 +76,12 @@ type Result struct {
 // changed it. The last emission for a transaction (its first Result, or its latest
 // Correction) is the value the complete history gives once the watermark passed it.
 type Correction struct {
-	TxID   int64
-	Pos    Pos
-	Anchor int64   // event time of the corrected version, Unix µs
-	Values []Value // the stored slots of the corrected version (Decl.StoredColumns)
+	// Trigger is the index, in the Submit call's versions, of the version that caused it.
+	Trigger int
+	TxID    int64
+	Pos     Pos
+	Anchor  int64   // event time of the corrected version, Unix µs
+	Values  []Value // the stored slots of the corrected version (Decl.StoredColumns)
 	Result
 }
 
@@ -168,6 +172,9 @@ func (e *Engine) Submit(now time.Time, vs []Version) ([]*Ticket, []Correction) {
 	tickets := make([]*Ticket, len(vs))
 	for i := range vs {
 		x, c := e.register(&vs[i], now)
+		for j := range c {
+			c[j].Trigger = i
+		}
 		corrs = append(corrs, c...)
 		t := &Ticket{tx: x, pos: vs[i].Pos, t: vs[i].Anchor, registered: now, done: make(chan struct{})}
 		tickets[i] = t
@@ -427,7 +434,10 @@ func (e *Engine) affected(x *txn, nv *version) []*txn {
 	d := e.d
 	e.mark++
 	var out []*txn
-	horizon := e.wm - e.opt.CorrectionHorizon.Microseconds()
+	horizon := int64(math.MinInt64) // no watermark yet: nothing is final
+	if e.wm != math.MinInt64 {
+		horizon = e.wm - e.opt.CorrectionHorizon.Microseconds()
+	}
 	maxA := nv.anchor
 	if len(x.versions) > 0 {
 		maxA = max(maxA, x.maxAnchor())

@@ -12,7 +12,8 @@ func (e *Engine) compute(x *txn, v *version) Result {
 		k := &d.Keys[ki]
 		kv, ok := keyOf(k, d.cols, v.vals)
 		if !ok {
-			continue // the fields of this object stay nil
+			res.Missing |= 1 << ki // the fields of this object stay nil
+			continue
 		}
 		for _, fi := range k.features {
 			f := &d.Features[fi]
