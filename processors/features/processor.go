@@ -196,6 +196,13 @@ func (p *processor) ProcessBatch(ctx context.Context, batch service.MessageBatch
 			p.m.errors.Incr(1, reason)
 			continue
 		}
+		// The Kafka coordinates of the record, as the kafka input stamps them, name the
+		// watermark source even when the row lacks the _kafka_* members.
+		if topic, ok := msg.MetaGet("kafka_topic"); ok {
+			if part, ok := msg.MetaGet("kafka_partition"); ok {
+				v.Source = topic + "/" + part
+			}
+		}
 		versions = append(versions, v)
 		index = append(index, i)
 	}
