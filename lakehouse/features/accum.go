@@ -33,13 +33,13 @@ type acc struct {
 func (a *acc) reset(f *Feature) {
 	set, ring := a.set, a.ring
 	*a = acc{set: set, ring: ring}
-	switch f.Agg {
-	case "distinct":
+	switch f.agg {
+	case aggDistinct:
 		if a.set == nil {
 			a.set = make(map[Value]struct{})
 		}
 		clear(a.set)
-	case "last_n":
+	case aggLastN:
 		if cap(a.ring) < f.N {
 			a.ring = make([]Value, f.N)
 		}
@@ -89,11 +89,11 @@ func u128(hi, lo uint64) *big.Int {
 // add feeds one qualifying entry (its visible version's value of the of: column, its anchor).
 // maxDistinct bounds the distinct set.
 func (a *acc) add(f *Feature, v Value, anchor int64, maxDistinct int) {
-	switch f.Agg {
-	case "count":
+	switch f.agg {
+	case aggCount:
 		a.n++
 		return
-	case "last_time":
+	case aggLastTime:
 		a.n++
 		a.last = anchor
 		return
@@ -101,32 +101,32 @@ func (a *acc) add(f *Feature, v Value, anchor int64, maxDistinct int) {
 	if v.Null {
 		return
 	}
-	switch f.Agg {
-	case "sum":
+	switch f.agg {
+	case aggSum:
 		a.addSum(v.I)
-	case "stats":
+	case aggStats:
 		a.n++
 		a.addSum(v.I)
 		a.addSquare(v.I)
-	case "min":
+	case aggMin:
 		if !a.has || v.less(a.best, f.ofType) {
 			a.best, a.has = v, true
 		}
-	case "max":
+	case aggMax:
 		if !a.has || a.best.less(v, f.ofType) {
 			a.best, a.has = v, true
 		}
-	case "distinct":
+	case aggDistinct:
 		if _, ok := a.set[v]; !ok && len(a.set) >= maxDistinct {
 			a.capped = true
 			return
 		}
 		a.set[v] = struct{}{}
-	case "last_n":
+	case aggLastN:
 		a.ring[a.pos] = v
 		a.pos = (a.pos + 1) % len(a.ring)
 		a.filled = min(a.filled+1, len(a.ring))
-	case "seen":
+	case aggSeen:
 		if !a.target.Null && v.equal(a.target) {
 			a.seen = true
 		}
@@ -135,20 +135,26 @@ func (a *acc) add(f *Feature, v Value, anchor int64, maxDistinct int) {
 
 // outputs writes the feature's output fields.
 func (a *acc) outputs(f *Feature, out []any) {
-	switch f.Agg {
-	case "count":
+	switch f.agg {
+	case aggCount:
 		out[0] = a.n
-	case "distinct":
+	case aggDistinct:
 		out[0] = int64(len(a.set))
-	case "sum":
+	case aggSum:
 		out[0] = sumOut(a.sum, a.sumBig, f.ofType)
-	case "min", "max":
+	case aggMin, aggMax:
 		if a.has {
 			out[0] = a.best.out(f.ofType)
 		} else {
 			out[0] = nil
 		}
-	case "stats":
+	case aggStats:
+		if a.sumBig == nil && a.sqBig == nil {
+			if mean, std, ok := statsFast(a.n, a.sum, a.sqHi, a.sqLo, f.ofType.scale); ok {
+				out[0], out[1], out[2] = a.n, mean, std
+				return
+			}
+		}
 		sum := a.sumBig
 		if sum == nil {
 			sum = big.NewInt(a.sum)
@@ -159,19 +165,19 @@ func (a *acc) outputs(f *Feature, out []any) {
 		}
 		out[0] = a.n
 		out[1], out[2] = statsOut(a.n, sum, sq, f.ofType.scale)
-	case "last_time":
+	case aggLastTime:
 		if a.n > 0 {
 			out[0] = time.UnixMicro(a.last).UTC()
 		} else {
 			out[0] = nil
 		}
-	case "last_n":
+	case aggLastN:
 		list := make([]any, 0, a.filled)
 		for i := 1; i <= a.filled; i++ {
 			list = append(list, a.ring[(a.pos-i+len(a.ring))%len(a.ring)].out(f.ofType))
 		}
 		out[0] = list
-	case "seen":
+	case aggSeen:
 		out[0] = a.seen
 	}
 }
@@ -201,6 +207,59 @@ func sumOut(sum int64, b *big.Int, t colType) any {
 		s = "-" + s
 	}
 	return s
+}
+
+// statsFast is statsOut without math/big, when every operand is exactly representable in
+// a float64: one IEEE division of two exact values is correctly rounded, as big.Rat's
+// Float64 is, so both give the same bits.
+func statsFast(n, sum int64, sqHi, sqLo uint64, scale int32) (mean, std float64, ok bool) {
+	const exact = 1 << 53
+	if n == 0 {
+		return 0, 0, true
+	}
+	if int(scale) >= len(pow10i) {
+		return 0, 0, false
+	}
+	p := pow10i[scale]
+	np, o := bits.Mul64(uint64(n), uint64(p))
+	if o != 0 || np >= exact || sum >= exact || sum <= -exact {
+		return 0, 0, false
+	}
+	mean = float64(sum) / float64(np)
+	if n < 2 {
+		return mean, 0, true
+	}
+	// num = n·Σx² − (Σx)², exact in 128 bits.
+	if sqHi != 0 {
+		h1, l1 := bits.Mul64(uint64(n), sqHi)
+		if h1 != 0 || l1 != 0 {
+			return 0, 0, false
+		}
+	}
+	h1, l1 := bits.Mul64(uint64(n), sqLo)
+	as := uint64(sum)
+	if sum < 0 {
+		as = uint64(-sum)
+	}
+	h2, l2 := bits.Mul64(as, as)
+	l, borrow := bits.Sub64(l1, l2, 0)
+	h, _ := bits.Sub64(h1, h2, borrow)
+	if h != 0 || l >= exact {
+		return 0, 0, false
+	}
+	dh, dl := bits.Mul64(uint64(n), uint64(n-1))
+	if dh != 0 {
+		return 0, 0, false
+	}
+	dh, dl = bits.Mul64(dl, uint64(p))
+	if dh != 0 {
+		return 0, 0, false
+	}
+	dh, dl = bits.Mul64(dl, uint64(p))
+	if dh != 0 || dl >= exact {
+		return 0, 0, false
+	}
+	return mean, math.Sqrt(float64(l) / float64(dl)), true
 }
 
 // statsOut computes the mean and the sample standard deviation (n − 1; 0 below two values)

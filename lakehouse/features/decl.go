@@ -69,8 +69,10 @@ type Feature struct {
 	N                         int
 	Line                      int
 
-	key      int // index into Decl.Keys
-	ofSlot   int // -1 without of:
+	agg      aggKind
+	window   int64 // µs
+	key      int   // index into Decl.Keys
+	ofSlot   int   // -1 without of:
 	ofType   colType
 	whereBit int // -1 without where:
 	field    int // index of its first output field
@@ -93,6 +95,23 @@ type column struct {
 	field  string
 	typ    colType
 }
+
+type aggKind uint8
+
+const (
+	aggCount aggKind = iota
+	aggSum
+	aggMin
+	aggMax
+	aggDistinct
+	aggStats
+	aggLastTime
+	aggLastN
+	aggSeen
+)
+
+var aggKinds = map[string]aggKind{"count": aggCount, "sum": aggSum, "min": aggMin, "max": aggMax, "distinct": aggDistinct,
+	"stats": aggStats, "last_time": aggLastTime, "last_n": aggLastN, "seen": aggSeen}
 
 var aggSpecs = map[string]struct{ needsOf, needsN bool }{
 	"count": {}, "sum": {needsOf: true}, "min": {needsOf: true}, "max": {needsOf: true},
@@ -429,7 +448,8 @@ func (p *parser) parseFeature(item *yaml.Node, fields map[string]int) error {
 	if err != nil || w < MinWindow || w > MaxWindow {
 		return p.errf(f.Line, "feature %s: window %q must be a duration from 1m to 400d", f.Name, truncate(windowText))
 	}
-	f.Window = w
+	f.Window, f.window = w, w.Microseconds()
+	f.agg = aggKinds[f.Agg]
 	if spec.needsOf != (f.Of != "") {
 		if spec.needsOf {
 			return p.errf(f.Line, "feature %s: agg %s needs of: (the column it aggregates)", f.Name, f.Agg)

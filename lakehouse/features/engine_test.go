@@ -3,6 +3,8 @@ package features
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -96,3 +98,30 @@ func TestCorrectionBeforeAnyWatermark(t *testing.T) {
 	require.Equal(t, int64(1), field(t, d, corrs[0].Result, "acct.count_1m"))
 	require.Zero(t, e.Stats().TooLate)
 }
+
+// The float fast path of stats gives the same bits as the exact math/big path.
+func TestStatsFastEqualsExact(t *testing.T) {
+	r := newRand(5)
+	for i := 0; i < 20000; i++ {
+		var a acc
+		n := 1 + r.IntN(50)
+		for j := 0; j < n; j++ {
+			x := r.Int64N(2_000_000) - 1_000_000
+			if i%3 == 0 {
+				x = r.Int64N(100)
+			}
+			a.n++
+			a.addSum(x)
+			a.addSquare(x)
+		}
+		m1, s1, ok := statsFast(a.n, a.sum, a.sqHi, a.sqLo, 2)
+		if !ok {
+			continue
+		}
+		m2, s2 := statsOut(a.n, big.NewInt(a.sum), u128(a.sqHi, a.sqLo), 2)
+		require.Equal(t, m2, m1)
+		require.Equal(t, s2, s1)
+	}
+}
+
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed)) }

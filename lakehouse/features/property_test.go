@@ -125,7 +125,7 @@ func checkAgainstReference(t *testing.T, d *Decl, history []Version, got map[int
 // times are ordered within a partition, as a binlog is).
 func TestPropertyEventTimeExact(t *testing.T) {
 	d := loadDesign(t)
-	for seed := uint64(1); seed <= 40; seed++ {
+	for seed := uint64(1); seed <= seeds(); seed++ {
 		r := rand.New(rand.NewPCG(seed, 7))
 		parts := 1 + r.IntN(4)
 		hist := genHistory(r, histOpts{txns: 40 + r.IntN(120), partitions: parts, span: time.Duration(10+r.IntN(50)) * time.Minute})
@@ -158,7 +158,7 @@ func TestPropertyEventTimeExact(t *testing.T) {
 // equals the reference after the corrections.
 func TestPropertyCorrectionsConverge(t *testing.T) {
 	d := loadDesign(t)
-	for seed := uint64(1); seed <= 40; seed++ {
+	for seed := uint64(1); seed <= seeds(); seed++ {
 		r := rand.New(rand.NewPCG(seed, 11))
 		parts := 1 + r.IntN(4)
 		hist := genHistory(r, histOpts{txns: 40 + r.IntN(120), partitions: parts, snapshots: true, span: time.Duration(10+r.IntN(50)) * time.Minute})
@@ -186,7 +186,7 @@ func TestPropertyCorrectionsConverge(t *testing.T) {
 // the cut) gives the same final values as the uninterrupted run.
 func TestPropertyRestartIdentical(t *testing.T) {
 	d := loadDesign(t)
-	for seed := uint64(1); seed <= 40; seed++ {
+	for seed := uint64(1); seed <= seeds(); seed++ {
 		r := rand.New(rand.NewPCG(seed, 13))
 		parts := 1 + r.IntN(4)
 		hist := genHistory(r, histOpts{txns: 40 + r.IntN(100), partitions: parts, snapshots: seed%2 == 0, span: 30 * time.Minute})
@@ -259,4 +259,12 @@ func TestPropertyRestartIdentical(t *testing.T) {
 		}
 		checkAgainstReference(t, d, full.all, got, fmt.Sprintf("seed %d restart", seed))
 	}
+}
+
+// seeds is how many random histories each property test runs (fewer with -short).
+func seeds() uint64 {
+	if testing.Short() {
+		return 8
+	}
+	return 40
 }

@@ -19,7 +19,7 @@ func (e *Engine) compute(x *txn, v *version) Result {
 			f := &d.Features[fi]
 			a := &e.accs[fi]
 			a.reset(f)
-			if f.Agg == "seen" {
+			if f.agg == aggSeen {
 				a.target = v.vals[f.ofSlot]
 			}
 		}
@@ -69,7 +69,7 @@ func (e *Engine) scan(ks *keyState, k *Key, kv keyVal, self *txn, t, id int64) {
 		}
 		for _, fi := range k.features {
 			f := &d.Features[fi]
-			if en.anchor < t-f.Window.Microseconds() {
+			if en.anchor < t-f.window {
 				continue
 			}
 			if f.whereBit >= 0 && w.where&(1<<f.whereBit) == 0 {
