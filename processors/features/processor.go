@@ -231,6 +231,9 @@ func (p *processor) ProcessBatch(ctx context.Context, batch service.MessageBatch
 		src := batch[index[c.Trigger]]
 		cm := src.Copy()
 		cm.SetError(nil)
+		// The copy carries the causing row's values; the corrected transaction's own
+		// enrichment is not known here, so its env holds only its feature values.
+		cm.MetaDelete(MetaEnv)
 		cm.SetBytes(correctionRow(p.d, c))
 		p.annotate(cm, c.Result, "correction")
 		out = append(out, cm)

@@ -186,13 +186,15 @@ func TestLateEventCorrectsEarlierScore(t *testing.T) {
 	require.Equal(t, "0.00", row["f_acct_sum_24h"])
 	require.Equal(t, true, row["features_provisional"])
 
-	b := wait(t, process(ctx, p, txRow{id: 9, acct: 7, merch: 55, amount: "1.25", status: "completed", at: 20 * time.Second, partition: 1, offset: 0}))
+	b := wait(t, process(ctx, p, txRow{id: 9, acct: 7, merch: 55, amount: "1.25", status: "completed", at: 20 * time.Second, partition: 1, offset: 0, device: "d1"}))
 	require.Len(t, b, 2, "the late row and a correction of transaction 10")
 	c := b[1]
 	require.Equal(t, "correction", meta(c, MetaKind))
 	require.Equal(t, "0", meta(c, "kafka_offset"))
 	require.Equal(t, "1", meta(c, "kafka_partition"), "the causing record's coordinates")
 	require.Equal(t, int64(1), envField(t, c, "acct", "count_1m"))
+	require.Contains(t, mustEnv(b[0]), "dev", "the late row has a device")
+	require.NotContains(t, mustEnv(c), "dev", "transaction 10 has none: nothing of the causing row's values leaks into its correction")
 	require.NoError(t, json.Unmarshal(mustBytes(c), &row))
 	require.EqualValues(t, 10, row["transaction_id"])
 	require.Equal(t, "1.25", mustEnv(c)["acct"]["sum_24h"])
