@@ -57,7 +57,7 @@ type Key struct {
 	maxWindow time.Duration
 }
 
-// Watermark holds the declaration's watermark settings.
+// Watermark holds the declaration's watermark settings (defaults 5s, 10s, 30s).
 type Watermark struct {
 	MaxOutOfOrderness, IdleTimeout, MaxDelay time.Duration
 }
@@ -131,7 +131,9 @@ func Load(path string, tx *schemas.Table, objects map[string]map[string]string) 
 
 // Parse is Load on data already read. Every error names path:line and the offending value.
 func Parse(path string, data []byte, tx *schemas.Table, objects map[string]map[string]string) (*Decl, error) {
-	p := &parser{path: path, tx: tx, objects: objects, d: &Decl{Path: path}, slotOf: map[string]int{}}
+	// Defaults when watermark: omits a setting: the fraud design's values.
+	d := &Decl{Path: path, Watermark: Watermark{MaxOutOfOrderness: 5 * time.Second, IdleTimeout: 10 * time.Second, MaxDelay: 30 * time.Second}}
+	p := &parser{path: path, tx: tx, objects: objects, d: d, slotOf: map[string]int{}}
 	if err := p.parse(data); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -96,6 +97,12 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 		require.Contains(t, err.Error(), c.want, c.yaml)
 		require.False(t, strings.Contains(err.Error(), "\n"), "one-line error: %q", err)
 	}
+}
+
+func TestWatermarkDefaults(t *testing.T) {
+	d, err := Parse("x.yaml", []byte("time: event_ts\nkeys: {acct: account_id}\nwatermark: {max_delay: 2m}\nfeatures:\n  - {name: c, key: acct, agg: count, window: 1m}\n"), txContract(t), nil)
+	require.NoError(t, err)
+	require.Equal(t, Watermark{MaxOutOfOrderness: 5 * time.Second, IdleTimeout: 10 * time.Second, MaxDelay: 2 * time.Minute}, d.Watermark)
 }
 
 func TestParseDuration(t *testing.T) {
