@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -94,8 +95,17 @@ func BenchmarkState1MAccounts(b *testing.B) {
 	total := 0
 	for part := 0; part < max(1, 2*accounts/chunk); part++ {
 		vs := benchChunk(d, part*chunk, chunk, accounts)
+		c0 := cpuTime()
+		if part == 9 && os.Getenv("LEDGERFLOW_BENCH_PROFILE") != "" {
+			f, _ := os.Create(os.Getenv("LEDGERFLOW_BENCH_PROFILE"))
+			_ = pprof.StartCPUProfile(f)
+			time.AfterFunc(40*time.Second, func() { pprof.StopCPUProfile(); f.Close() })
+		}
 		e.Restore(t0, vs)
 		total += len(vs)
+		if os.Getenv("LEDGERFLOW_BENCH_VERBOSE") != "" {
+			fmt.Fprintf(os.Stderr, "chunk %d: %v cpu, heap %d MiB\n", part, cpuTime()-c0, heapMiB())
+		}
 	}
 	el := time.Since(start)
 	debug.FreeOSMemory()
@@ -114,13 +124,19 @@ func BenchmarkState1MAccounts(b *testing.B) {
 // benchChunk makes n versions starting at transaction number from, without JSON (the state
 // build is measured, not the parsing).
 func benchChunk(d *Decl, from, n, accounts int) []Version {
-	slot := func(name string) int { return d.slotByName[name] }
+	slot := func(name string) int {
+		s, ok := d.slotByName[name]
+		if !ok {
+			return len(d.cols) // a column the declaration does not read: written to a spare slot
+		}
+		return s
+	}
 	vs := make([]Version, n)
 	for i := range vs {
 		id := from + i
 		acct := id % accounts
 		ev := t0.Add(time.Duration(id) * time.Millisecond).UnixMicro()
-		vals := make([]Value, len(d.cols))
+		vals := make([]Value, len(d.cols)+1)
 		for s := range vals {
 			vals[s].Null = true
 		}
@@ -133,7 +149,7 @@ func benchChunk(d *Decl, from, n, accounts int) []Version {
 		vals[slot("event_ts")] = Value{I: ev}
 		vals[slot("status")] = Value{S: "completed"}
 		vals[slot("transaction_type")] = Value{S: "purchase"}
-		vs[i] = Version{Source: "tx/" + strconv.Itoa(id%12), TxID: int64(id + 1), Pos: Pos{file: 1, off: uint64(id) << 20}, Op: 'c', Change: ev, Anchor: ev, Values: vals}
+		vs[i] = Version{Source: "tx/" + strconv.Itoa(id%12), TxID: int64(id + 1), Pos: Pos{file: 1, off: uint64(id) << 20}, Op: 'c', Change: ev, Anchor: ev, Values: vals[:len(d.cols)]}
 	}
 	return vs
 }
@@ -169,4 +185,10 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func heapMiB() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc >> 20
 }

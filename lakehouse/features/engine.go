@@ -389,7 +389,13 @@ func (e *Engine) register(v *Version, now time.Time) (*txn, []Correction) {
 		if ks.add(nv.anchor, x) {
 			x.refs++
 			if len(ks.entries) > e.opt.MaxEntriesPerKey {
-				e.dropEntry(ki, ks, 0)
+				// Drop the oldest sixteenth at once: one entry per insert would move the whole
+				// slice every time.
+				n := max(1, e.opt.MaxEntriesPerKey/16)
+				for j := 0; j < n; j++ {
+					e.release1(ks.entries[j].tx)
+				}
+				ks.entries = slices.Delete(ks.entries, 0, n)
 				ks.capped = true
 				e.stats.CapsHit["max_entries_per_key"]++
 			}
@@ -514,11 +520,6 @@ func (e *Engine) expire(ki int, ks *keyState, removeEmpty bool) {
 	if removeEmpty && len(ks.entries) == 0 {
 		e.objs[ki].remove(ks)
 	}
-}
-
-func (e *Engine) dropEntry(ki int, ks *keyState, i int) {
-	e.release1(ks.entries[i].tx)
-	ks.entries = slices.Delete(ks.entries, i, i+1)
 }
 
 func (e *Engine) release1(x *txn) {

@@ -125,3 +125,16 @@ func TestStatsFastEqualsExact(t *testing.T) {
 }
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed)) }
+
+// max_entries_per_key drops the oldest entries of an overfull key and flags its values.
+func TestEntriesCap(t *testing.T) {
+	d := loadDesign(t)
+	e := New(d, Options{Mode: OnArrival, MaxEntriesPerKey: 32})
+	for i := int64(1); i <= 100; i++ {
+		e.Submit(t0, []Version{row(t, d, i, "c", time.Duration(i)*time.Millisecond, 0, int(i), nil)})
+	}
+	res := scoreNow(t, e, row(t, d, 1000, "c", time.Second, time.Second, 1000, nil))
+	require.True(t, res.Capped)
+	require.LessOrEqual(t, field(t, d, res, "acct.count_1m").(int64), int64(32))
+	require.NotZero(t, e.Stats().CapsHit["max_entries_per_key"])
+}
