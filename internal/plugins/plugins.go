@@ -16,6 +16,7 @@ import (
 	_ "github.com/ledgerflow/ledgerflow/outputs/kafka"
 	_ "github.com/ledgerflow/ledgerflow/processors/debezium"
 	_ "github.com/ledgerflow/ledgerflow/processors/enrich"
+	_ "github.com/ledgerflow/ledgerflow/processors/features"
 	_ "github.com/ledgerflow/ledgerflow/processors/fraud"
 	_ "github.com/ledgerflow/ledgerflow/processors/pii"
 )
