@@ -31,7 +31,7 @@ var (
 	benthosTimers = []string{"input_latency_ns", "processor_latency_ns", "output_latency_ns"}
 
 	// LedgerFlow's components (outputs/delta/writer.go, processors/debezium/processor.go,
-	// processors/pii/processor.go, processors/enrich, processors/fraud, inputs/kafka/lag.go).
+	// processors/pii/processor.go, processors/enrich, processors/features, processors/fraud, inputs/kafka/lag.go).
 	ourCounters = []string{
 		"delta_lake_rows_written_total", "delta_lake_commits_total", "delta_lake_duplicates_skipped_total",
 		"delta_lake_held_back_total", "delta_lake_dead_letters_total", "delta_lake_merge_stale_changes_total",
@@ -41,9 +41,12 @@ var (
 		"enrich_errors_total", "enrich_key_errors_total", "enrich_lookups_total", "enrich_misses_total",
 		"enrich_null_keys_total", "enrich_poll_errors_total", "enrich_waits_total",
 		"fraud_rules_errors_total", "fraud_rules_hits_total", "fraud_rules_input_errors_total", "fraud_rules_reloads_total",
+		"features_caps_hit_total", "features_corrections_total", "features_duplicates_total", "features_errors_total",
+		"features_provisional_total", "features_scored_total", "features_too_late_total", "features_where_errors_total",
 	}
 	ourGauges = []string{"delta_lake_table_version", "kafka_consumergroup_lag",
-		"enrich_index_bytes", "enrich_index_rows", "enrich_log_lag_versions", "enrich_table_version", "enrich_waiting_rows"}
+		"enrich_index_bytes", "enrich_index_rows", "enrich_log_lag_versions", "enrich_table_version", "enrich_waiting_rows",
+		"features_buffered_transactions", "features_state_keys", "features_state_transactions", "features_watermark_lag_seconds"}
 	ourTimers = []string{"delta_lake_commit_latency_ns", "enrich_wait_latency_ns"}
 
 	// Metrics the helpers' agreed interfaces name (the team brief, "New metric names") whose

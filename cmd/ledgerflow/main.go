@@ -1,9 +1,9 @@
 // Command ledgerflow is LedgerFlow's distribution of the Benthos stream processor: the core's
 // pure and io components plus LedgerFlow's own, which `ledgerflow list` shows apart from the
-// core's: the `kafka` and `mysql_cdc` inputs, the `debezium_unwrap`, `pii`, `enrich` and `fraud_rules` processors, the
-// `delta_lake` and `kafka` outputs and the `prometheus` metrics exporter. Run a pipeline with
-// `ledgerflow -c pipelines/transactions.yaml`, test the pipelines with `ledgerflow test
-// ./pipelines`.
+// core's: the `kafka` and `mysql_cdc` inputs, the `debezium_unwrap`, `pii`, `enrich`,
+// `features` and `fraud_rules` processors, the `delta_lake` and `kafka` outputs and the
+// `prometheus` metrics exporter. Run a pipeline with `ledgerflow -c
+// pipelines/transactions.yaml`, test the pipelines with `ledgerflow test ./pipelines`.
 package main
 
 import (

@@ -16,7 +16,7 @@ import (
 func TestOursIsWhatThePackagesRegister(t *testing.T) {
 	want := map[string][]string{
 		"input":     {"kafka", "mysql_cdc"},
-		"processor": {"debezium_unwrap", "enrich", "fraud_rules", "pii"},
+		"processor": {"debezium_unwrap", "enrich", "features", "fraud_rules", "pii"},
 		"output":    {"delta_lake", "kafka"},
 		"metrics":   {"prometheus"},
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
-	engine "github.com/ledgerflow/ledgerflow/lakehouse/features"
+	engine "github.com/ledgerflow/ledgerflow/engine/features"
 )
 
 // metrics mirrors the engine's cumulative counters into Benthos metrics (the engine counts

@@ -1,5 +1,5 @@
 // Package features is the `features` Benthos processor: a thin adapter over the event-time
-// features engine (lakehouse/features). It parses rows, submits them to the engine, waits
+// features engine (engine/features). It parses rows, submits them to the engine, waits
 // for the watermark, and writes the values into the ledgerflow_env metadata (and, when
 // asked, row members) for fraud_rules and the transaction_features table.
 package features
@@ -14,7 +14,7 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
-	engine "github.com/ledgerflow/ledgerflow/lakehouse/features"
+	engine "github.com/ledgerflow/ledgerflow/engine/features"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 

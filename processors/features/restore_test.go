@@ -12,7 +12,7 @@ import (
 	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/stretchr/testify/require"
 
-	engine "github.com/ledgerflow/ledgerflow/lakehouse/features"
+	engine "github.com/ledgerflow/ledgerflow/engine/features"
 	"github.com/ledgerflow/ledgerflow/schemas"
 
 	_ "github.com/ledgerflow/ledgerflow/outputs/delta"

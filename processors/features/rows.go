@@ -3,7 +3,7 @@ package features
 import (
 	"bytes"
 
-	engine "github.com/ledgerflow/ledgerflow/lakehouse/features"
+	engine "github.com/ledgerflow/ledgerflow/engine/features"
 )
 
 // appendMembers adds the f_ members to a JSON object row, before its closing brace.
