@@ -34,7 +34,7 @@ type envSpec struct {
 	types  []reflect.Type
 	index  map[string]int
 	enums  map[string][]string // ENUM members of a name, for checking string literals
-	once   sync.Once
+	mu     sync.Mutex
 	layout reflect.Type
 }
 
@@ -57,9 +57,13 @@ func (e *envSpec) checkEnv() types.Map {
 
 // structType is the struct the programs run against: field i is names[i], as an any. A
 // struct of n interface fields is laid out as an [n]any (checked), so an env fills it as a
-// slice.
+// slice. Names are only ever appended (a ratio compiles against the aggregates before it),
+// so a program compiled against a shorter struct reads the same offsets in a longer one; the
+// struct is rebuilt when names were added since it was last built.
 func (e *envSpec) structType() reflect.Type {
-	e.once.Do(func() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.layout == nil || e.layout.NumField() != len(e.names) {
 		anyT := reflect.TypeOf((*any)(nil)).Elem()
 		fields := make([]reflect.StructField, len(e.names))
 		for i, n := range e.names {
@@ -72,7 +76,7 @@ func (e *envSpec) structType() reflect.Type {
 			}
 		}
 		e.layout = t
-	})
+	}
 	return e.layout
 }
 
