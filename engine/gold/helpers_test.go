@@ -268,12 +268,15 @@ func rowText(r []any) string {
 type goldTable struct {
 	s    *State
 	rows map[string][]any
+	// lenient: a delete of a missing row is a no-op, as in a MERGE (the backfill test edits
+	// the table behind the stream's back); otherwise it is a bug of Flush.
+	lenient bool
 }
 
 func (g *goldTable) apply(ch Changes) {
 	for _, k := range ch.Deletes {
 		_, key := g.s.groupKeyOfRow(k)
-		if _, ok := g.rows[key]; !ok {
+		if _, ok := g.rows[key]; !ok && !g.lenient {
 			panic("delete of a group the table does not have")
 		}
 		delete(g.rows, key)
