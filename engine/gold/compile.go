@@ -139,8 +139,7 @@ func compileExpr(spec *envSpec, src string, asBool bool) (p *program, err error)
 		expr.DisableBuiltin("now"), // gold is a function of the data, not of the clock
 		expr.Timezone("UTC"),
 	}
-	opts = append(opts, money.ExprOptions()...)
-	opts = append(opts, functions()...)
+	opts = append(opts, sharedOptions()...)
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}
@@ -260,6 +259,12 @@ func (l *literalCheck) check(col, lit ast.Node) {
 	}
 	l.err = &exprError{line: line, column: col0, msg: fmt.Sprintf("%q is not a value of %s (ENUM: %s)", truncate(s.Value, 40), id.Value, strings.Join(members, ", "))}
 }
+
+// sharedOptions are the options every expression compiles with; building the Money
+// overloads takes reflection work worth doing once.
+var sharedOptions = sync.OnceValue(func() []expr.Option {
+	return append(money.ExprOptions(), functions()...)
+})
 
 // functions are the helpers expressions may call besides expr-lang's builtins.
 func functions() []expr.Option {
