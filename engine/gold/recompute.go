@@ -82,7 +82,6 @@ func (s *State) Refill(scan RowScan) error {
 				return fmt.Errorf("gold table %s: refill of group %s: %w", s.d.Table, describeGroup(s.d, g.vals), err)
 			}
 		}
-		g.refilled = true
 	}
 	return nil
 }

@@ -38,15 +38,14 @@ var ErrNeedsRefill = errors.New("gold: a min/max needs a refill from the source 
 var ErrInconsistent = errors.New("gold: the change does not match the state")
 
 type group struct {
-	vals     []any
-	rows     int64
-	counts   []int64
-	sums     []money.Money
-	ext      []extreme
-	dist     []distinct
-	touched  bool
-	emitted  bool // the gold table has a row for the group
-	refilled bool
+	vals    []any
+	rows    int64
+	counts  []int64
+	sums    []money.Money
+	ext     []extreme
+	dist    []distinct
+	touched bool
+	emitted bool // the gold table has a row for the group
 }
 
 // State is the aggregate state of one gold table: every group with its components. Not
