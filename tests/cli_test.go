@@ -414,7 +414,7 @@ func TestCLIListNamesOurComponentsApart(t *testing.T) {
 		return m
 	}
 	o, c := parse(ours), parse(core)
-	wantOurs := map[string][]string{"inputs": {"kafka", "mysql_cdc"}, "processors": {"debezium_unwrap"}, "outputs": {"delta_lake", "kafka"}, "metrics": {"prometheus"}}
+	wantOurs := map[string][]string{"inputs": {"kafka", "mysql_cdc"}, "processors": {"debezium_unwrap", "enrich", "features", "fraud_rules", "pii"}, "outputs": {"delta_lake", "kafka"}, "metrics": {"prometheus"}}
 	if !reflect.DeepEqual(o, wantOurs) {
 		t.Errorf("LedgerFlow section = %v, want %v", o, wantOurs)
 	}

@@ -177,7 +177,7 @@ would hold a last partial batch forever (a finite input then never ends); the ou
 			Advanced()).
 		Fields(mergeFields()...).
 		Field(service.NewBatchPolicyField(fieldBatching).
-			Description("Allows you to configure a [batching policy](/docs/configuration/batching). A `count`, `byte_size` or `check` without a `period` gets a `period` of `500ms`, so that a last partial batch is written (see \"Batching\").")).
+			Description("Allows you to configure a [batching policy](https://docs.redpanda.com/redpanda-connect/configuration/batching/). A `count`, `byte_size` or `check` without a `period` gets a `period` of `500ms`, so that a last partial batch is written (see \"Batching\").")).
 		Example("Bronze change log of transactions", "Appends every change event, partitioned by ingest date.", `
 output:
   delta_lake:
