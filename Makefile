@@ -2,13 +2,15 @@
 # mariadb-server and the Delta oracle). The race detector runs on every package but tests/ and
 # deploy/, whose tests drive the ledgerflow binary as a separate process (built without -race,
 # so the detector would watch only the harness); new packages are covered without editing this.
+# `make fuzz` runs each fuzz target over input from outside (Kafka records, Delta logs, Parquet
+# files) for FUZZTIME (CI: 30s each; the ten-minute campaign figures are in the README).
 # `make bench` prints the benchmark numbers quoted in the README.
 GO ?= go
 
-.PHONY: test lint bench build
+.PHONY: test lint bench build fuzz
 
 build:
-	$(GO) build -o bin/ledgerflow ./cmd/ledgerflow
+	$(GO) build -buildvcs=auto -o bin/ledgerflow ./cmd/ledgerflow
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -20,3 +22,17 @@ test: lint
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./processors/... ./delta/... ./inputs/... ./outputs/...
+
+# Fuzz targets whose input comes from outside the process: package and target name.
+FUZZ_TARGETS = \
+	./processors/debezium:FuzzUnwrap ./processors/debezium:FuzzConnectSchema \
+	./processors/debezium:FuzzKafkaKey ./processors/debezium:FuzzISOTimestamp \
+	./outputs/delta:FuzzEachMember ./outputs/delta:FuzzDecodedRowsAreWritable \
+	./delta/parquetio:FuzzReadFile ./delta:FuzzParseCommit ./delta:FuzzReadCheckpoint \
+	./delta/schema:FuzzParseDecimal
+FUZZTIME ?= 30s
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; done
