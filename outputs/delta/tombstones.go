@@ -160,10 +160,13 @@ func (ts *tombstones) write(ctx context.Context, dels []*change, keyIdx []int, s
 		}
 		return append(r, []byte(c.order), sequenceText(c.row[seqIdx]), nilTime(c.ts), now)
 	}
-	snap, _, err := appendOnce(ctx, ts.snap, ts.appIDs, pos, row, map[string]any{"pipeline": ts.pipeline})
+	snap, written, err := appendOnce(ctx, ts.snap, ts.appIDs, pos, row, map[string]any{"pipeline": ts.pipeline})
 	ts.snap = snap
 	if err != nil {
 		return fmt.Errorf("tombstone table: %w", err)
+	}
+	if len(written) > 0 {
+		failpoint(fpAfterTombstones)
 	}
 	return nil
 }

@@ -550,6 +550,9 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 		if err != nil {
 			return nil, fmt.Errorf("delta_lake %s: writing %d dead letters: %w", o.path, len(dead), err)
 		}
+		if len(written) > 0 {
+			failpoint(fpAfterDeadLetters)
+		}
 		for _, k := range written {
 			d := &dead[k]
 			o.mDead.Incr(1, d.stage, metricReason(d.code))
