@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
 	"github.com/ledgerflow/ledgerflow/delta"
+	"github.com/ledgerflow/ledgerflow/delta/schema"
 )
 
 // The side tables (tombstones, dead letters) commit before the silver commit of the same
@@ -193,4 +196,62 @@ func (h *silverHarness) openState(scd2 bool) map[int64]string {
 		out[k] = r[status].(string)
 	}
 	return out
+}
+
+// TestOldTombstoneTableGainsCoordinates: a tombstone table written before the Kafka
+// coordinate columns gains them at start, and its rows (null coordinates) keep deciding
+// merges: a late older insert of a deleted key stays out.
+func TestOldTombstoneTableGainsCoordinates(t *testing.T) {
+	h := &silverHarness{t: t, dir: t.TempDir()}
+	h.o = h.open()
+	h.batch(ch{1, "pending", 100, "c", ""})
+	silverSchema, _ := h.o.snap.Schema()
+	full, err := tombstoneSchema(silverSchema, []string{"transaction_id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &schema.StructType{Fields: full.Fields[:len(full.Fields)-3]}
+	tombPath := filepath.Join(h.path(), tombstoneDir)
+	if err := os.RemoveAll(tombPath); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	snap, err := delta.OpenLocal(tombPath).Create(ctx, old, delta.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	order, err := orderOf(fmt.Sprintf("%010d:%020d:%06d", 3, 300, 0), "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := snap.NewTransaction("WRITE")
+	if _, err := tx.WriteRows(ctx, [][]any{{int64(5), []byte(order), nil, posTime(300), time.Now().UTC().Truncate(time.Microsecond)}}, delta.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	h.restart()
+	h.batch(ch{5, "pending", 200, "c", ""}) // older than the old table's delete of key 5
+	h.expect(map[int64]string{1: "pending"})
+	now, _ := delta.OpenLocal(tombPath).Snapshot(ctx)
+	st, _ := now.Schema()
+	for _, c := range []string{colKafkaTopic, colKafkaPartition, colKafkaOffset} {
+		if st.Index(c) < 0 {
+			t.Fatalf("the old tombstone table did not gain %s: %s", c, st.JSON())
+		}
+	}
+	// A delete recorded now carries its coordinates, and they read back.
+	h.batch(ch{1, "pending", 400, "d", ""})
+	rows := tableRows(t, tombPath)
+	var coords []string
+	for _, r := range rows {
+		if p := tombPosition(r[len(r)-3:]); p.known {
+			coords = append(coords, fmt.Sprintf("%s/%d/%d", p.tp.Topic, p.tp.Partition, p.offset))
+		}
+	}
+	if want := fmt.Sprintf("[bank_server.bank.transactions/0/%d]", h.offset-1); fmt.Sprint(coords) != want {
+		t.Fatalf("tombstone coordinates %v, want %s", coords, want)
+	}
 }
