@@ -37,7 +37,12 @@ const silverPartitions = 4
 // must equal the model applied to exactly the records its txn versions say it holds; at the
 // end it must equal the source table, and bronze must hold every row record exactly once.
 //
-// LEDGERFLOW_SILVER_SEED reproduces a history (the kill moments stay random);
+// LEDGERFLOW_SILVER_SEED reproduces a history; LEDGERFLOW_KILL_SEED reproduces the kill
+// schedule: for each run, either the delay after its first silver commit at which the test
+// kills it, or the failpoint at which the process kills itself (LEDGERFLOW_FAILPOINT: exactly
+// between a tombstone commit and the silver commit it belongs to, the window an outside kill
+// hits only by chance). The moments stay the machine's: a delay is not a commit boundary.
+// Both seeds are printed at the start and on failure.
 // LEDGERFLOW_SILVER_KILLS and LEDGERFLOW_SILVER_CHANGES override the size;
 // LEDGERFLOW_SILVER_LAKE keeps the tables in that (empty) directory.
 func TestSilverEqualsSourceModelUnderSIGKILL(t *testing.T) {
@@ -56,9 +61,20 @@ func TestSilverEqualsSourceModelUnderSIGKILL(t *testing.T) {
 	if v := os.Getenv("LEDGERFLOW_SILVER_SEED"); v != "" {
 		seed, _ = strconv.ParseUint(v, 10, 64)
 	}
-	t.Logf("seed %d (LEDGERFLOW_SILVER_SEED=%d reproduces the history)", seed, seed)
+	killSeed := uint64(time.Now().UnixNano()) ^ 0x6b696c6c
+	if v := os.Getenv("LEDGERFLOW_KILL_SEED"); v != "" {
+		killSeed, _ = strconv.ParseUint(v, 10, 64)
+	}
+	seeds := fmt.Sprintf("LEDGERFLOW_SILVER_SEED=%d LEDGERFLOW_KILL_SEED=%d", seed, killSeed)
+	t.Logf("seeds: %s (the history and the kill schedule)", seeds)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("reproduce with: %s", seeds)
+		}
+	})
 	began := time.Now()
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	kr := rand.New(rand.NewPCG(killSeed, 0x6b11))
 
 	contract, err := schemas.Load("transactions")
 	if err != nil {
@@ -100,10 +116,10 @@ func TestSilverEqualsSourceModelUnderSIGKILL(t *testing.T) {
 		"LEDGERFLOW_HTTP_ADDRESS=127.0.0.1:0", "BATCH_PERIOD=100ms", "BATCH_COUNT=5000",
 	}
 	var logs lockedLog
-	start := func() *exec.Cmd {
+	start := func(extra ...string) *exec.Cmd {
 		cmd := exec.Command(binary, "-c", "pipelines/transactions.yaml", "--log.level", logLevel())
 		cmd.Dir = repoRoot
-		cmd.Env = append(os.Environ(), env...)
+		cmd.Env = append(append(os.Environ(), env...), extra...)
 		cmd.Stdout, cmd.Stderr = &logs, &logs
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -128,21 +144,54 @@ func TestSilverEqualsSourceModelUnderSIGKILL(t *testing.T) {
 		go func() { done <- h.produce(from, to) }()
 		return done
 	}
-	midCommit := 0
+	midCommit, selfKilled := 0, 0
 	for i := 0; i < kills; i++ {
 		produced := produce(i)
 		before := deltaVersion(h.silver)
-		cmd := start()
+		// The schedule is drawn whatever happens in the run, so that the seed gives the
+		// same schedule to every run.
+		delay := time.Duration(kr.IntN(1500)) * time.Millisecond
+		var extra []string
+		if kr.IntN(2) == 0 {
+			// A run commits only a few merges (its backlog is a few batches): the first or
+			// second tombstone commit, so that the failpoint is reached.
+			extra = append(extra, fmt.Sprintf("LEDGERFLOW_FAILPOINT=after-tombstones-commit:%d", 1+kr.IntN(2)))
+		}
+		t.Logf("run %d: %v, else SIGKILL %s after its first silver commit", i+1, extra, delay)
+		cmd := start(extra...)
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
 		// Kill at a random moment after the run's first silver commit: inside a merge, between
-		// the bronze and the silver commit, during a checkpoint, or between batches.
-		if waitVersionAfter(h.silver, before, 20*time.Second) {
+		// the bronze and the silver commit, during a checkpoint, or between batches; or let
+		// the failpoint kill it between a tombstone commit and its silver commit (a run that
+		// does not reach it in 20 s is killed from outside).
+		if waitVersionAfter(h.silver, before, 20*time.Second, exited) {
 			midCommit++
-			time.Sleep(time.Duration(r.IntN(1500)) * time.Millisecond)
+			if extra != nil {
+				delay = 20 * time.Second
+			}
+			select {
+			case <-exited:
+			case <-time.After(delay):
+			}
+		} else if extra != nil {
+			select { // killed at its first merge, or still short of it
+			case <-exited:
+			case <-time.After(20 * time.Second):
+			}
 		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
+		select {
+		case <-exited:
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+				t.Fatalf("run %d: ledgerflow ended on its own (%v), not at a kill", i+1, cmd.ProcessState)
+			}
+			selfKilled++
+		default:
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			<-exited
 		}
-		_ = cmd.Wait()
 		if err := <-produced; err != nil {
 			t.Fatalf("producing: %v", err)
 		}
@@ -222,8 +271,8 @@ func TestSilverEqualsSourceModelUnderSIGKILL(t *testing.T) {
 	}
 	t.Logf("history: %d changes over %d keys (%s); %d rows at the end", src.history, keys, strings.Join(hist, ", "), len(src.final))
 	t.Logf("delivery: %d records on %d partitions (%d row events, %d tombstones; %s)", len(items), silverPartitions, rowRecords, tombstones, strings.Join(deliv, ", "))
-	t.Logf("%d SIGKILLs (%d after a silver commit of that run), silver checked against the model after each; kills %.1fs, drain %.1fs, total %.1fs; silver version %d",
-		kills, midCommit, killPhase.Seconds(), drainTime.Seconds(), time.Since(began).Seconds(), deltaVersion(h.silver))
+	t.Logf("%d SIGKILLs (%d after a silver commit of that run, %d by a failpoint), silver checked against the model after each; kills %.1fs, drain %.1fs, total %.1fs; silver version %d",
+		kills, midCommit, selfKilled, killPhase.Seconds(), drainTime.Seconds(), time.Since(began).Seconds(), deltaVersion(h.silver))
 }
 
 // recPlace is where a record landed in Kafka.
@@ -669,14 +718,19 @@ func deltaVersion(path string) int64 {
 	return v
 }
 
-// waitVersionAfter waits until the table has a commit newer than v; false on timeout.
-func waitVersionAfter(path string, v int64, timeout time.Duration) bool {
+// waitVersionAfter waits until the table has a commit newer than v; false on timeout or
+// once stop is closed (the process died).
+func waitVersionAfter(path string, v int64, timeout time.Duration, stop <-chan struct{}) bool {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if deltaVersion(path) > v {
 			return true
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-stop:
+			return deltaVersion(path) > v
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	return false
 }

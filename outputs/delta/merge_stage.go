@@ -22,6 +22,7 @@ type staged struct {
 	rewritten  map[string]bool // keys with rows in the rewritten files or resolved
 	resolved   map[string]bool // keys whose changes were applied
 	dels       []*change
+	delAt      time.Time // when dels were recorded as tombstones
 	truncOrder string
 	truncTS    time.Time
 
@@ -257,9 +258,9 @@ func (m *merger) stage(ctx context.Context, snap *delta.Snapshot, tx *delta.Tran
 	if err := m.tombs.write(ctx, st.dels, m.keyIdx, m.seqIdx, now); err != nil {
 		return nil, err
 	}
-	for _, c := range st.dels {
-		m.tombs.remember(c.key, c.order, c.ts, now)
-	}
+	// The deletes are remembered only once silver commits them (commitStaged): if this
+	// commit fails, the retry, or another cut of the same records, must not see them.
+	st.delAt = now
 	return st, nil
 }
 
@@ -298,6 +299,9 @@ func (m *merger) commitStaged(st *staged, v int64) {
 		if ks := ix.keys[key]; len(ks.files) == 0 {
 			delete(ix.keys, key)
 		}
+	}
+	for _, c := range st.dels {
+		m.tombs.remember(c.key, c.order, c.ts, st.delAt)
 	}
 	m.truncOrder, m.truncTS = st.truncOrder, st.truncTS
 	ix.version = v

@@ -49,9 +49,17 @@ func (e tombEntry) has(order string) bool {
 }
 
 // tombstones remembers deleted keys so that a late older change never resurrects a row.
-// It is a Delta table of (key columns, _order, _sequence, _source_ts, _deleted_at) with its own
-// txn appIds, committed before the silver commit: after a crash between the two, the replay
-// finds the tombstones already recorded and skips them, and the silver commit still applies.
+// It is a Delta table of (key columns, _order, _sequence, _source_ts, _deleted_at, Kafka
+// coordinates of the delete) with its own txn appIds, committed before the silver commit:
+// after a crash between the two, the replay finds the tombstones already recorded and skips
+// them, and the silver commit still applies.
+//
+// A tombstone committed ahead of silver is a delete silver has not applied, and may never
+// see again before other changes of its key: a redelivery cut into other batches brings the
+// key's earlier insert or update first. Such a tombstone must not decide that merge (it would
+// drop the live row, or the insert), so load keeps only the tombstones whose Kafka position
+// silver's txn versions cover; the others come back into memory when silver commits their
+// delete again (commitStaged), and count from the file at the next start.
 type tombstones struct {
 	table     *delta.Table
 	snap      *delta.Snapshot
@@ -61,6 +69,8 @@ type tombstones struct {
 	retention time.Duration
 	lastPrune time.Time
 	pipeline  string
+	// inTable reports whether silver's committed txn versions cover a Kafka position.
+	inTable func(position) bool
 }
 
 func tombstoneSchema(silver *schema.StructType, key []string) (*schema.StructType, error) {
@@ -79,11 +89,19 @@ func tombstoneSchema(silver *schema.StructType, key []string) (*schema.StructTyp
 		schema.StructField{Name: "_sequence", Type: schema.String, Nullable: true},
 		schema.StructField{Name: colSourceTS, Type: schema.Timestamp, Nullable: true},
 		schema.StructField{Name: "_deleted_at", Type: schema.Timestamp, Nullable: false},
+		// Where the delete came from, to tell whether silver has committed it (see load).
+		// Added after the first version: a table without them gains them (addMissingColumns),
+		// and its old rows, null here, count as committed, as they always did.
+		schema.StructField{Name: colKafkaTopic, Type: schema.String, Nullable: true},
+		schema.StructField{Name: colKafkaPartition, Type: schema.Integer, Nullable: true},
+		schema.StructField{Name: colKafkaOffset, Type: schema.Long, Nullable: true},
 	)
 	return st, nil
 }
 
-func openTombstones(ctx context.Context, silverPath string, silver *schema.StructType, key []string, appPrefix, pipeline string, retention time.Duration, now time.Time) (*tombstones, error) {
+// openTombstones opens (or creates) the tombstone table of the silver table at silverPath and
+// loads the tombstones that inTable says silver has committed.
+func openTombstones(ctx context.Context, silverPath string, silver *schema.StructType, key []string, appPrefix, pipeline string, retention time.Duration, now time.Time, inTable func(position) bool) (*tombstones, error) {
 	st, err := tombstoneSchema(silver, key)
 	if err != nil {
 		return nil, err
@@ -93,7 +111,19 @@ func openTombstones(ctx context.Context, silverPath string, silver *schema.Struc
 	if err != nil {
 		return nil, fmt.Errorf("tombstone table: %w", err)
 	}
-	ts := &tombstones{table: t, snap: snap, appIDs: appPrefix + "/tombstones", nk: len(key), retention: retention, pipeline: pipeline}
+	if snap, err = addMissingColumns(ctx, snap, st, pipeline); err != nil {
+		return nil, fmt.Errorf("tombstone table: %w", err)
+	}
+	have, err := snap.Schema()
+	if err != nil {
+		return nil, fmt.Errorf("tombstone table: %w", err)
+	}
+	for i, f := range st.Fields {
+		if i >= len(have.Fields) || have.Fields[i].Name != f.Name || have.Fields[i].Type.String() != f.Type.String() {
+			return nil, fmt.Errorf("tombstone table: column #%d is not %s %s (schema %s)", i, f.Name, f.Type, have.JSON())
+		}
+	}
+	ts := &tombstones{table: t, snap: snap, appIDs: appPrefix + "/tombstones", nk: len(key), retention: retention, pipeline: pipeline, inTable: inTable}
 	if err := ts.load(ctx, now); err != nil {
 		return nil, err
 	}
@@ -118,6 +148,9 @@ func (ts *tombstones) load(ctx context.Context, now time.Time) error {
 		key, err := encodeKey(r, ts.keyIdx())
 		if err != nil {
 			return fmt.Errorf("tombstone table: %w", err)
+		}
+		if !ts.inTable(tombPosition(r[ts.nk+4:])) {
+			continue // from a merge that silver has not committed (yet)
 		}
 		order, _ := r[ts.nk].([]byte)
 		src, _ := r[ts.nk+2].(time.Time)
@@ -154,16 +187,23 @@ func (ts *tombstones) write(ctx context.Context, dels []*change, keyIdx []int, s
 	}
 	row := func(i int) []any {
 		c := dels[i]
-		r := make([]any, 0, ts.nk+4)
+		r := make([]any, 0, ts.nk+7)
 		for _, k := range keyIdx {
 			r = append(r, c.row[k])
 		}
-		return append(r, []byte(c.order), sequenceText(c.row[seqIdx]), nilTime(c.ts), now)
+		r = append(r, []byte(c.order), sequenceText(c.row[seqIdx]), nilTime(c.ts), now)
+		if !c.pos.known {
+			return append(r, nil, nil, nil)
+		}
+		return append(r, c.pos.tp.Topic, c.pos.tp.Partition, c.pos.offset)
 	}
-	snap, _, err := appendOnce(ctx, ts.snap, ts.appIDs, pos, row, map[string]any{"pipeline": ts.pipeline})
+	snap, written, err := appendOnce(ctx, ts.snap, ts.appIDs, pos, row, map[string]any{"pipeline": ts.pipeline})
 	ts.snap = snap
 	if err != nil {
 		return fmt.Errorf("tombstone table: %w", err)
+	}
+	if len(written) > 0 {
+		failpoint(fpAfterTombstones)
 	}
 	return nil
 }
@@ -213,6 +253,18 @@ func (ts *tombstones) prune(ctx context.Context, now time.Time) error {
 	}
 	ts.snap = snap
 	return ts.load(ctx, now)
+}
+
+// tombPosition is the Kafka position of a tombstone row's coordinate columns; not known
+// for a row written without them.
+func tombPosition(coords []any) position {
+	topic, ok1 := coords[0].(string)
+	part, ok2 := coords[1].(int32)
+	off, ok3 := coords[2].(int64)
+	if !ok1 || !ok2 || !ok3 {
+		return position{}
+	}
+	return position{tp: topicPartition{Topic: topic, Partition: part}, offset: off, known: true}
 }
 
 func sequenceText(v any) any {

@@ -215,7 +215,16 @@ func (o *output) Connect(ctx context.Context) error {
 	o.adoptTableColumns(ts)
 	if o.merge != nil {
 		o.merge.index = nil
-		if o.merge.tombs, err = openTombstones(ctx, o.path, ts, o.merge.opts.key, o.appPrefix, o.pipeline, o.merge.opts.tombstoneRetention, time.Now()); err != nil {
+		// Only the tombstones of deletes this snapshot of silver holds may decide a merge:
+		// one recorded ahead of a silver commit that a crash prevented is not a delete yet.
+		inTable := func(p position) bool {
+			if !p.known {
+				return true
+			}
+			v, ok := snap.TxnVersion(appID(o.appPrefix, p.tp))
+			return ok && p.offset <= v
+		}
+		if o.merge.tombs, err = openTombstones(ctx, o.path, ts, o.merge.opts.key, o.appPrefix, o.pipeline, o.merge.opts.tombstoneRetention, time.Now(), inTable); err != nil {
 			return fmt.Errorf("delta_lake %s: %w", o.path, err)
 		}
 	}
@@ -549,6 +558,9 @@ func (o *output) commit(ctx context.Context, prep []prepared, allPositions []pos
 		written, err := o.dlq.write(ctx, dead, time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("delta_lake %s: writing %d dead letters: %w", o.path, len(dead), err)
+		}
+		if len(written) > 0 {
+			failpoint(fpAfterDeadLetters)
 		}
 		for _, k := range written {
 			d := &dead[k]
