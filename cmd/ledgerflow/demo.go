@@ -528,6 +528,7 @@ func (d *demo) startPipelines(ctx context.Context, broker string) (*pipelineChil
 		"KAFKA_BROKERS="+broker, "TOPIC_PREFIX=bank_server", "LAKEHOUSE="+d.out,
 		"CONSUMER_GROUP_PREFIX=ledgerflow-demo", "START_FROM=earliest", "LEDGERFLOW_HTTP_ADDRESS="+httpAddr,
 		"KAFKA_SESSION_TIMEOUT=6s", "KAFKA_REBALANCE_TIMEOUT=5s", "KAFKA_REVOKE_ACK_TIMEOUT=2s")
+	cmd.Env = append(cmd.Env, demoMemoryEnv(os.LookupEnv)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -181,4 +183,39 @@ func TestParseBytes(t *testing.T) {
 		_, err := parseBytes(bad)
 		assert.ErrorContains(t, err, "expected a size", bad)
 	}
+}
+
+// TestWriteRebuildMeasurementTables is a tool, not a check: with
+// LEDGERFLOW_REBUILD_MEASURE_DIR=<dir> and LEDGERFLOW_REBUILD_MEASURE_CHANGES=<n> it writes
+// <dir>/bronze/transactions (n changes over n/4 keys on three partitions: inserts, updates,
+// deletes), <dir>/silver/transactions merged from them, and <dir>/p.yaml, for measuring
+// `ledgerflow rebuild` memory with /usr/bin/time -v (see docs/design/rebuild.md).
+func TestWriteRebuildMeasurementTables(t *testing.T) {
+	dir := os.Getenv("LEDGERFLOW_REBUILD_MEASURE_DIR")
+	if dir == "" {
+		t.Skip("LEDGERFLOW_REBUILD_MEASURE_DIR not set: this writes tables for a measurement")
+	}
+	n, err := strconv.Atoi(os.Getenv("LEDGERFLOW_REBUILD_MEASURE_CHANGES"))
+	require.NoError(t, err, "LEDGERFLOW_REBUILD_MEASURE_CHANGES")
+	ctx := context.Background()
+	events := make([]changeEvent, 0, n)
+	keys := n / 4
+	for i := 0; i < n; i++ {
+		id, status, op := i%keys, "pending", "c"
+		switch {
+		case i >= 3*keys && id%7 == 0:
+			op = "d"
+		case i >= keys:
+			status, op = fmt.Sprintf("s%d", i/keys), "u"
+		}
+		body := fmt.Sprintf(`{"transaction_id":%d,"account_id":%d,"customer_id":%d,"merchant_id":%d,"amount":"%d.%02d","currency":"EUR","status":"%s","transaction_type":"purchase","channel":"online","merchant_category":"5411","device_id":"dev-%d","country":"DE","ip_address":null,"event_ts":"2024-05-%02dT10:00:00.000000Z","created_at":"2024-05-01T10:00:00.000000Z","updated_at":null,"_op":"%s","_source_ts":"2024-05-01T10:00:05.000000Z","_source_pos":"0000000003:%020d:000000","_source_gtid":null,"_deleted":%v}`,
+			id, id%5000, id%3000, id%700, i%100000, i%100, status, id%97, 1+id%28, op, 1000+i, op == "d")
+		events = append(events, changeEvent{topic: "t", partition: int32(id % 3), offset: int64(i), body: []byte(body)})
+	}
+	require.NoError(t, runMerge(ctx, appendConf(t, "transactions"), filepath.Join(dir, "bronze", "transactions"), events, 10000, "error"))
+	var node yaml.Node
+	require.NoError(t, yaml.Unmarshal([]byte("mode: merge\nschema_file: transactions\npipeline: test\n"), &node))
+	silver := deltaOutput{label: "silver", mode: "merge", schemaFile: "transactions", conf: node.Content[0]}
+	require.NoError(t, runMerge(ctx, silver, filepath.Join(dir, "silver", "transactions"), events, 10000, "error"))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "p.yaml"), []byte(strings.ReplaceAll(spillPipeline, "count: 40", "count: 10000")), 0o644))
 }
