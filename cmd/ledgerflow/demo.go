@@ -46,7 +46,12 @@ built into the binary) as a child process, waits until every event is in the bro
 tables, and prints a summary.
 
 Re-running with the same --out resumes: the Kafka log is kept in <out>/.demo/kafka, so offsets
-continue and the tables' exactly-once versions stay valid. --fresh starts over.`,
+continue and the tables' exactly-once versions stay valid; the run says so and how many rows
+the tables already hold, and appends its events to them. --fresh starts over.
+
+The pipelines' logs go to <out>/pipelines.log (appended to by each run). The progress line
+shows the lag: events produced and not yet committed in every layer (bronze and silver, by
+their exactly-once versions), and the produce rate over the last 5 seconds.`,
 		Flags: []cli.Flag{
 			&cli.Int64Flag{Name: "events", Value: 50000, Usage: "change events to produce, at least (a delete and its tombstone, or a fraud burst, are never split); 0: no limit, stop with --duration or Ctrl-C"},
 			&cli.Float64Flag{Name: "rate", Value: 0, Usage: "events per second (0: as fast as possible)"},
@@ -108,10 +113,10 @@ func (d *demo) run(ctx context.Context) error {
 		}
 		for _, e := range entries {
 			switch e.Name() {
-			case ".demo", "bronze", "silver", "gold":
+			case ".demo", "bronze", "silver", "gold", "pipelines.log":
 			default:
 				return fmt.Errorf("--fresh would delete %s, but it holds %q, which is not a lakehouse directory "+
-					"(.demo, bronze, silver, gold): delete it yourself or choose another --out", out, e.Name())
+					"(.demo, bronze, silver, gold, pipelines.log): delete it yourself or choose another --out", out, e.Name())
 			}
 		}
 		if err := os.RemoveAll(out); err != nil {
@@ -127,7 +132,7 @@ func (d *demo) run(ctx context.Context) error {
 	if err := os.MkdirAll(d.stateDir, 0o755); err != nil {
 		return err
 	}
-	d.logPath = filepath.Join(d.stateDir, "pipelines.log")
+	d.logPath = filepath.Join(out, "pipelines.log")
 
 	d.sim, err = simulator.New(simulator.Config{Seed: d.seed, Run: state.Runs})
 	if err != nil {
@@ -145,20 +150,18 @@ func (d *demo) run(ctx context.Context) error {
 	}
 	defer cluster.Close()
 	broker := cluster.ListenAddrs()[0]
-	resumed := ""
-	if state.Runs > 0 {
-		resumed = fmt.Sprintf(" (run %d: resuming; --fresh starts over)", state.Runs+1)
-	}
-	fmt.Fprintf(d.w, "LedgerFlow demo%s\n", resumed)
-	fmt.Fprintf(d.w, "  Kafka (in-process) %s   while the demo runs: kcat -b %s -C -t %s -o beginning -e\n", broker, broker, d.topics[2])
-	fmt.Fprintf(d.w, "                     (--rate 200 --events 0 --duration 10m keeps it running)\n")
-	fmt.Fprintf(d.w, "  lakehouse          %s\n", out)
-	fmt.Fprintf(d.w, "  pipeline logs      %s\n", d.logPath)
-
 	before, err := readTables(ctx, out)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(d.w, "LedgerFlow demo\n")
+	if msg := resumeMessage(out, state.Runs+1, before); msg != "" {
+		fmt.Fprintf(d.w, "  %s\n", msg)
+	}
+	fmt.Fprintf(d.w, "  Kafka (in-process) %s   while the demo runs: kcat -b %s -C -t %s -o beginning -e\n", broker, broker, d.topics[2])
+	fmt.Fprintf(d.w, "                     (--rate 200 --events 0 --duration 10m keeps it running)\n")
+	fmt.Fprintf(d.w, "  lakehouse          %s\n", out)
+	fmt.Fprintf(d.w, "  pipeline logs      %s (the pipelines' own log lines go there, not here)\n", d.logPath)
 	// Count this run before producing: whatever happens next, its events are in the Kafka
 	// log, and the next run must use new keys and later binlog positions.
 	if err := d.saveState(demoState{Runs: state.Runs + 1, Seed: d.seed}); err != nil {
@@ -169,6 +172,7 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	defer child.stop()
+	fmt.Fprintf(d.w, "  metrics            %s   (Prometheus text of the pipelines, while the demo runs)\n", d.metrics)
 
 	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.ProducerLinger(5*time.Millisecond),
 		kgo.MaxBufferedRecords(20000), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
@@ -206,6 +210,17 @@ func (d *demo) run(ctx context.Context) error {
 	lastProgress, lastCommitted := time.Now(), int64(-1)
 	var prodEnd time.Time
 	var m pipelineMetrics
+	// Sampled every tick, printed less often: the window holds enough samples to be exact.
+	rate := &slidingRate{window: rateWindow}
+	curRate := rate.add(start, 0)
+	line := func() string {
+		layers, err := layerVersions(ctx, d.out)
+		lag := int64(-1)
+		if err == nil {
+			lag = eventLag(d.produce.ranges(), layers)
+		}
+		return d.progress(start, m, lag, curRate)
+	}
 wait:
 	for {
 		select {
@@ -228,9 +243,11 @@ wait:
 			return ctx.Err()
 		}
 		m = d.scrape()
+		produced, _ := d.produce.produced()
+		curRate = rate.add(time.Now(), produced)
 		if time.Since(lastPrint) >= every {
 			lastPrint = time.Now()
-			line := d.progress(start, m)
+			line := line()
 			if tty {
 				fmt.Fprintf(d.w, "\r%s\x1b[K", line)
 			} else {
@@ -254,9 +271,9 @@ wait:
 	}
 	end := time.Now()
 	if tty {
-		fmt.Fprintf(d.w, "\r%s\x1b[K\n", d.progress(start, m))
+		fmt.Fprintf(d.w, "\r%s\x1b[K\n", line())
 	} else {
-		fmt.Fprintln(d.w, d.progress(start, m))
+		fmt.Fprintln(d.w, line())
 	}
 	child.stop()
 	if prodDone != nil {
@@ -401,6 +418,17 @@ func (p *produceLog) produced() (records, rows int64) {
 	return p.count, p.rows
 }
 
+// ranges returns the offsets produced in this run, per partition.
+func (p *produceLog) ranges() map[string]partRange {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]partRange, len(p.parts))
+	for k, pl := range p.parts {
+		out[k] = partRange{base: pl.base, count: int64(len(pl.times))}
+	}
+	return out
+}
+
 // at returns the produce time of an offset of this run.
 func (p *produceLog) at(topic string, partition int32, offset int64) (int64, bool) {
 	p.mu.Lock()
@@ -417,38 +445,11 @@ func (p *produceLog) at(topic string, partition int32, offset int64) (int64, boo
 // silver), by the txn version of its partition in the layer's table or its dead-letter table:
 // then every row event has landed everywhere.
 func (d *demo) allCommitted(ctx context.Context) (bool, error) {
-	d.produce.mu.Lock()
-	want := map[string]int64{}
-	for k, pl := range d.produce.parts {
-		want[k] = pl.base + int64(len(pl.times)) - 1
+	layers, err := layerVersions(ctx, d.out)
+	if err != nil {
+		return false, err
 	}
-	d.produce.mu.Unlock()
-	for _, layer := range []string{"bronze", "silver"} {
-		have := map[string]int64{}
-		for _, t := range simulator.Tables {
-			for _, p := range []string{filepath.Join(d.out, layer, t), filepath.Join(d.out, layer, t+"_dead_letters")} {
-				tbl := delta.OpenLocal(p)
-				if ok, _ := tbl.Exists(ctx); !ok {
-					continue
-				}
-				snap, err := tbl.Snapshot(ctx)
-				if err != nil {
-					return false, fmt.Errorf("%s: %w", p, err)
-				}
-				for k, v := range partitionVersions(snap.Txns()) {
-					if old, ok := have[k]; !ok || v > old {
-						have[k] = v
-					}
-				}
-			}
-		}
-		for k, last := range want {
-			if v, ok := have[k]; !ok || v < last {
-				return false, nil
-			}
-		}
-	}
-	return true, nil
+	return eventLag(d.produce.ranges(), layers) == 0, nil
 }
 
 // pipelineChild is the `ledgerflow streams` process running the pipelines.
@@ -516,15 +517,18 @@ func (d *demo) startPipelines(ctx context.Context, broker string) (*pipelineChil
 	if err != nil {
 		return nil, err
 	}
-	logf, err := os.Create(d.logPath)
+	// A resumed run appends: the earlier runs' logs stay readable.
+	logf, err := os.OpenFile(d.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(logf, "--- ledgerflow demo: pipelines started %s ---\n", time.Now().UTC().Format(time.RFC3339))
 	cmd := exec.Command(exe, append([]string{"-c", root, "streams", "--no-api"}, files...)...)
 	cmd.Env = append(os.Environ(),
 		"KAFKA_BROKERS="+broker, "TOPIC_PREFIX=bank_server", "LAKEHOUSE="+d.out,
 		"CONSUMER_GROUP_PREFIX=ledgerflow-demo", "START_FROM=earliest", "LEDGERFLOW_HTTP_ADDRESS="+httpAddr,
 		"KAFKA_SESSION_TIMEOUT=6s", "KAFKA_REBALANCE_TIMEOUT=5s", "KAFKA_REVOKE_ACK_TIMEOUT=2s")
+	cmd.Env = append(cmd.Env, demoMemoryEnv(os.LookupEnv)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
@@ -618,15 +622,22 @@ func parseMetrics(r io.Reader) pipelineMetrics {
 	return m
 }
 
-func (d *demo) progress(start time.Time, m pipelineMetrics) string {
+// progress is the line printed while the demo runs. lag is the events produced and not yet
+// committed in every layer (-1: the tables could not be read); rate is events per second
+// over the last rateWindow.
+func (d *demo) progress(start time.Time, m pipelineMetrics, lag int64, rate float64) string {
 	// The simulator belongs to the producer goroutine: count from Kafka's acknowledgements.
-	produced, ackedRows := d.produce.produced()
+	produced, _ := d.produce.produced()
 	el := time.Since(start).Seconds()
-	metrics := fmt.Sprintf("rows committed %d  commits %d  lag %d  dead letters %d", m.rows, m.commits, max(ackedRows-m.rows, 0), m.dead)
+	lagText := strconv.FormatInt(lag, 10)
+	if lag < 0 {
+		lagText = "?"
+	}
+	metrics := fmt.Sprintf("rows committed %d  commits %d  lag %s events  dead letters %d", m.rows, m.commits, lagText, m.dead)
 	if !m.ok {
 		metrics = "pipelines starting…"
 	}
-	return fmt.Sprintf("[%5.1fs] produced %d events (%.0f/s)  %s", el, produced, float64(produced)/el, metrics)
+	return fmt.Sprintf("[%5.1fs] produced %d events (%.0f/s over the last %s)  %s", el, produced, rate, rateWindow, metrics)
 }
 
 // tableInfo is a bronze table's state.

@@ -68,11 +68,16 @@ Example:
 			&cli.StringFlag{Name: "silver", Usage: "current table to compare with (default: the merge output's path)"},
 			&cli.IntFlag{Name: "examples", Value: 10, Usage: "differing rows to show"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "log level of the rebuild's output (error, warn, info, debug)"},
+			&cli.StringFlag{Name: "memory-budget", Value: "64MiB", Usage: "change events held in memory while sorting the change log; beyond it they are spilled to sorted runs in a temporary directory beside --into (removed after)"},
 		},
 		Action: func(c *cli.Context) error {
+			budget, err := parseBytes(c.String("memory-budget"))
+			if err != nil {
+				return cli.Exit("rebuild: --memory-budget "+err.Error(), 2)
+			}
 			rb := &rebuild{file: c.String("config"), into: c.String("into"), label: c.String("output"),
 				bronze: c.String("bronze"), silver: c.String("silver"), examples: c.Int("examples"),
-				logLevel: c.String("log-level"), w: c.App.Writer}
+				logLevel: c.String("log-level"), memoryBudget: budget, w: c.App.Writer}
 			equal, err := rb.run(c.Context)
 			if err != nil {
 				return cli.Exit("rebuild: "+err.Error(), 2)
@@ -88,7 +93,9 @@ Example:
 type rebuild struct {
 	file, into, label, bronze, silver, logLevel string
 	examples                                    int
+	memoryBudget                                int64 // bytes of events before spilling; 0: defaultMemoryBudget
 	w                                           io.Writer
+	spillRuns                                   int // runs the sort spilled, for the tests
 }
 
 func (rb *rebuild) run(ctx context.Context) (bool, error) {
@@ -128,20 +135,35 @@ func (rb *rebuild) run(ctx context.Context) (bool, error) {
 	}
 
 	start := time.Now()
-	events, bronzeSnap, err := readChangeLog(ctx, bronzePath, contract)
+	budget := rb.memoryBudget
+	if budget <= 0 {
+		budget = defaultMemoryBudget
+	}
+	// Spill beside the output: the same file system, which has room for the table anyway.
+	if err := os.MkdirAll(filepath.Dir(into), 0o755); err != nil {
+		return false, err
+	}
+	events, bronzeSnap, err := spillChangeLog(ctx, bronzePath, contract, budget, filepath.Dir(into))
 	if err != nil {
 		return false, err
 	}
-	fmt.Fprintf(rb.w, "read %d changes from bronze %s (version %d)\n", len(events), bronzePath, bronzeSnap.Version())
+	defer events.close()
+	rb.spillRuns = len(events.runs)
+	spilled := ""
+	if len(events.runs) > 0 {
+		spilled = fmt.Sprintf(", sorted in %d runs spilled to %s", len(events.runs), events.dir)
+	}
+	fmt.Fprintf(rb.w, "read %d changes from bronze %s (version %d)%s\n", events.n, bronzePath, bronzeSnap.Version(), spilled)
 	batchSize := 10000
 	if n := mapValue(mapValue(out.conf, "batching"), "count"); n != nil {
 		if v, err := strconv.Atoi(n.Value); err == nil && v > 0 {
 			batchSize = v
 		}
 	}
-	if err := runMerge(ctx, out, into, events, batchSize, rb.logLevel); err != nil {
+	if err := runMergeFrom(ctx, out, into, events.each, batchSize, rb.logLevel); err != nil {
 		return false, err
 	}
+	events.close()
 	fmt.Fprintf(rb.w, "rebuilt %s with output %s in %s\n", into, out.label, time.Since(start).Round(time.Millisecond))
 	if n, err := countRows(ctx, into+"_dead_letters"); err != nil {
 		return false, err
@@ -274,51 +296,14 @@ var rowMetaColumns = map[string]bool{"_op": true, "_source_ts": true, "_source_p
 // readChangeLog reads a bronze table and returns its rows as change events in Kafka order
 // (topic, partition, offset); rows without coordinates come first, in _source_pos order.
 func readChangeLog(ctx context.Context, path string, contract *schemas.Table) ([]changeEvent, *delta.Snapshot, error) {
-	t := delta.OpenLocal(path)
-	if ok, err := t.Exists(ctx); err != nil {
-		return nil, nil, fmt.Errorf("bronze %s: %w", path, err)
-	} else if !ok {
-		return nil, nil, fmt.Errorf("bronze %s: no Delta table there", path)
-	}
-	snap, err := t.Snapshot(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("bronze %s: %w", path, err)
-	}
-	st, err := snap.Schema()
+	cl, snap, err := spillChangeLog(ctx, path, contract, 0, "")
 	if err != nil {
 		return nil, nil, err
 	}
-	conv, err := newRowConverter(st, contract)
-	if err != nil {
-		return nil, nil, fmt.Errorf("bronze %s: %w", path, err)
+	events := make([]changeEvent, 0, len(cl.mem))
+	for _, ev := range cl.mem {
+		events = append(events, ev.changeEvent)
 	}
-	var events []changeEvent
-	err = snap.Scan(ctx, func(_ *delta.Add, rows [][]any) error {
-		for _, r := range rows {
-			ev, err := conv.event(r)
-			if err != nil {
-				return fmt.Errorf("bronze %s: %w", path, err)
-			}
-			events = append(events, ev)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	sort.SliceStable(events, func(i, j int) bool {
-		a, b := &events[i], &events[j]
-		if a.topic != b.topic {
-			return a.topic < b.topic
-		}
-		if a.partition != b.partition {
-			return a.partition < b.partition
-		}
-		if a.topic == "" {
-			return a.pos < b.pos
-		}
-		return a.offset < b.offset
-	})
 	return events, snap, nil
 }
 
@@ -462,6 +447,19 @@ func writeCell(b *bytes.Buffer, v any) error {
 // runMerge builds the table at into by sending the events through the pipeline's own
 // delta_lake output config, path and dead-letter path changed.
 func runMerge(ctx context.Context, out deltaOutput, into string, events []changeEvent, batchSize int, logLevel string) error {
+	return runMergeFrom(ctx, out, into, func(fn func(*changeEvent) error) error {
+		for i := range events {
+			if err := fn(&events[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, batchSize, logLevel)
+}
+
+// runMergeFrom is runMerge over the events each yields in order; it holds only the batches
+// in flight.
+func runMergeFrom(ctx context.Context, out deltaOutput, into string, each func(func(*changeEvent) error) error, batchSize int, logLevel string) error {
 	conf := cloneNode(out.conf)
 	setMapValue(conf, "path", into)
 	setMapValue(conf, "dead_letter_path", into+"_dead_letters")
@@ -501,29 +499,9 @@ func runMerge(ctx context.Context, out deltaOutput, into string, events []change
 	var errOnce sync.Once
 	var firstErr error
 	prev := map[[2]string]int64{}
-	for start := 0; start < len(events) && ctx.Err() == nil; start += batchSize {
-		batch := make(service.MessageBatch, 0, min(batchSize, len(events)-start))
-		for _, ev := range events[start:min(start+batchSize, len(events))] {
-			m := service.NewMessage(ev.body)
-			if ev.topic != "" {
-				tp := [2]string{ev.topic, strconv.Itoa(int(ev.partition))}
-				m.MetaSetMut("kafka_topic", ev.topic)
-				m.MetaSetMut("kafka_partition", int64(ev.partition))
-				m.MetaSetMut("kafka_offset", ev.offset)
-				// The output writes a record only after its predecessor: tell it which row of
-				// the change log came before (gaps are tombstones and dead letters).
-				if p, ok := prev[tp]; ok {
-					m.MetaSetMut("kafka_prev_offset", p)
-				}
-				prev[tp] = ev.offset
-			}
-			m.MetaSetMut("debezium_kind", "row")
-			if ev.unknown != "" {
-				m.MetaSetMut("debezium_unknown_columns", ev.unknown)
-				m.MetaSetMut("debezium_unknown_column_types", ev.unknownTypes)
-			}
-			batch = append(batch, m)
-		}
+	start := 0
+	var batch service.MessageBatch
+	send := func() {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func(start int, batch service.MessageBatch) {
@@ -535,10 +513,49 @@ func runMerge(ctx context.Context, out deltaOutput, into string, events []change
 				})
 			}
 		}(start, batch)
+		start += len(batch)
+		batch = nil
+	}
+	eachErr := each(func(ev *changeEvent) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if batch == nil {
+			batch = make(service.MessageBatch, 0, batchSize)
+		}
+		m := service.NewMessage(ev.body)
+		if ev.topic != "" {
+			tp := [2]string{ev.topic, strconv.Itoa(int(ev.partition))}
+			m.MetaSetMut("kafka_topic", ev.topic)
+			m.MetaSetMut("kafka_partition", int64(ev.partition))
+			m.MetaSetMut("kafka_offset", ev.offset)
+			// The output writes a record only after its predecessor: tell it which row of
+			// the change log came before (gaps are tombstones and dead letters).
+			if p, ok := prev[tp]; ok {
+				m.MetaSetMut("kafka_prev_offset", p)
+			}
+			prev[tp] = ev.offset
+		}
+		m.MetaSetMut("debezium_kind", "row")
+		if ev.unknown != "" {
+			m.MetaSetMut("debezium_unknown_columns", ev.unknown)
+			m.MetaSetMut("debezium_unknown_column_types", ev.unknownTypes)
+		}
+		batch = append(batch, m)
+		if len(batch) == batchSize {
+			send()
+		}
+		return nil
+	})
+	if eachErr == nil && len(batch) > 0 && ctx.Err() == nil {
+		send()
 	}
 	wg.Wait()
 	if firstErr != nil {
 		return firstErr
+	}
+	if eachErr != nil {
+		return eachErr
 	}
 	if err := ctx.Err(); err != nil {
 		return err

@@ -34,6 +34,7 @@ type inputConfig struct {
 	rack             string
 	fetchMaxBytes    int32
 	batchMaxRecords  int
+	maxUnacked       int
 	commitPeriod     time.Duration
 	revokeWait       time.Duration
 	sessionTimeout   time.Duration
@@ -98,6 +99,12 @@ func parseConfig(conf *service.ParsedConfig) (*inputConfig, error) {
 	}
 	if c.batchMaxRecords < 1 {
 		return nil, fmt.Errorf("field %s: %d is out of range: expected at least 1", fieldBatchMaxRecords, c.batchMaxRecords)
+	}
+	if c.maxUnacked, err = conf.FieldInt(fieldMaxUnackedRecords); err != nil {
+		return nil, err
+	}
+	if c.maxUnacked < 0 {
+		return nil, fmt.Errorf("field %s: %d is out of range: expected 0 (no limit) or more records", fieldMaxUnackedRecords, c.maxUnacked)
 	}
 	if c.commitPeriod, err = conf.FieldDuration(fieldCommitPeriod); err != nil {
 		return nil, err

@@ -64,6 +64,7 @@ func TestConfigErrors(t *testing.T) {
 		"batch_max":       {base + "batch_max_records: 0", "field batch_max_records: 0"},
 		"fetch_max_bytes": {base + "fetch_max_bytes: 10", "field fetch_max_bytes: 10"},
 		"commit_period":   {base + "commit_period: 0s", "field commit_period"},
+		"max_unacked":     {base + "max_unacked_records: -1", "field max_unacked_records: -1"},
 	} {
 		conf, err := kafkaInputSpec().ParseYAML(tc.yaml, nil)
 		require.NoError(t, err, name)

@@ -18,19 +18,20 @@ import (
 )
 
 const (
-	fieldSeedBrokers      = "seed_brokers"
-	fieldTopics           = "topics"
-	fieldRegexpTopics     = "regexp_topics"
-	fieldConsumerGroup    = "consumer_group"
-	fieldStartFrom        = "start_from"
-	fieldClientID         = "client_id"
-	fieldRackID           = "rack_id"
-	fieldFetchMaxBytes    = "fetch_max_bytes"
-	fieldBatchMaxRecords  = "batch_max_records"
-	fieldCommitPeriod     = "commit_period"
-	fieldRevokeAckTimeout = "revoke_ack_timeout"
-	fieldSessionTimeout   = "session_timeout"
-	fieldRebalanceTimeout = "rebalance_timeout"
+	fieldSeedBrokers       = "seed_brokers"
+	fieldTopics            = "topics"
+	fieldRegexpTopics      = "regexp_topics"
+	fieldConsumerGroup     = "consumer_group"
+	fieldStartFrom         = "start_from"
+	fieldClientID          = "client_id"
+	fieldRackID            = "rack_id"
+	fieldFetchMaxBytes     = "fetch_max_bytes"
+	fieldBatchMaxRecords   = "batch_max_records"
+	fieldMaxUnackedRecords = "max_unacked_records"
+	fieldCommitPeriod      = "commit_period"
+	fieldRevokeAckTimeout  = "revoke_ack_timeout"
+	fieldSessionTimeout    = "session_timeout"
+	fieldRebalanceTimeout  = "rebalance_timeout"
 )
 
 func kafkaInputSpec() *service.ConfigSpec {
@@ -134,6 +135,10 @@ metrics API cannot remove one): its new owner reports the lag, so `+"`sum`"+` or
 			service.NewIntField(fieldBatchMaxRecords).
 				Description("Maximum records per batch. A batch never spans partitions; it holds what one fetch returned for one partition, up to this many.").
 				Default(1024),
+			service.NewIntField(fieldMaxUnackedRecords).
+				Description("Records handed to the pipeline and not yet acknowledged by the outputs, at most; reading waits while that many are out (a batch larger than this passes alone). Bounds memory when catching up on a backlog: otherwise the outputs' batching and `max_in_flight` decide how much of it is held at once. Keep it at least twice the outputs' batch count, so one batch fills while another commits. 0: no limit.").
+				Default(0).
+				Advanced(),
 			service.NewDurationField(fieldCommitPeriod).
 				Description("How often acknowledged offsets are committed. A crash re-delivers at most about this much work; revocation and shutdown commit at once.").
 				Default("1s"),
@@ -185,6 +190,7 @@ type kafkaInput struct {
 	conf   *inputConfig
 	log    *service.Logger
 	assign *assignment
+	budget *unackedBudget
 
 	mu      sync.Mutex
 	cl      *kgo.Client
@@ -203,7 +209,7 @@ func newKafkaInput(conf *service.ParsedConfig, mgr *service.Resources) (*kafkaIn
 		return nil, err
 	}
 	log := mgr.Logger()
-	return &kafkaInput{conf: c, log: log, assign: newAssignment(log, mgr.Metrics(), c.group, c.revokeWait)}, nil
+	return &kafkaInput{conf: c, log: log, assign: newAssignment(log, mgr.Metrics(), c.group, c.revokeWait), budget: newUnackedBudget(c.maxUnacked)}, nil
 }
 
 func (in *kafkaInput) clientOpts() []kgo.Opt {
@@ -340,18 +346,30 @@ func (in *kafkaInput) ReadBatch(ctx context.Context) (service.MessageBatch, serv
 	if batches == nil {
 		return nil, nil, service.ErrNotConnected
 	}
+	// Reserve a whole batch before taking one, so that a batch taken is never dropped for
+	// want of budget; the unused part is given back at once.
+	if err := in.budget.acquire(ctx, in.conf.batchMaxRecords); err != nil {
+		return nil, nil, err
+	}
 	for {
 		select {
 		case <-ctx.Done():
+			in.budget.release(in.conf.batchMaxRecords)
 			return nil, nil, ctx.Err()
 		case <-done:
+			in.budget.release(in.conf.batchMaxRecords)
 			return nil, nil, in.lostConnection()
 		case f := <-batches:
 			if !f.part.cp.handOut(f.span) {
 				continue // revoked while queued
 			}
+			n := len(f.batch)
+			in.budget.release(in.conf.batchMaxRecords - n)
 			cp, sp := f.part.cp, f.span
+			var once sync.Once
 			return f.batch, func(_ context.Context, err error) error {
+				// Acknowledged or given up: either way the pipeline no longer holds them.
+				once.Do(func() { in.budget.release(n) })
 				if err != nil {
 					// Not expected behind AutoRetryNacksBatched; leaving the span
 					// unacknowledged holds the watermark, so the records are redelivered.
