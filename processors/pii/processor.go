@@ -202,6 +202,9 @@ func newProcessor(conf *service.ParsedConfig, res *service.Resources) (service.P
 		if key, err = OSKeySource(src); err != nil {
 			return nil, err
 		}
+		if err = checkNotTestKey(key); err != nil {
+			return nil, err
+		}
 	}
 	mFallback := res.Metrics().NewCounter("pii_mask_fallbacks_total", "column")
 	e, err := NewEngine(plan, key, func(col string) { mFallback.Incr(1, col) })
