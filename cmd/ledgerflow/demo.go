@@ -128,6 +128,9 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	d.logPath = filepath.Join(d.stateDir, "pipelines.log")
+	if err := demoPIIKey(d.stateDir); err != nil { // demo_pii.go
+		return err
+	}
 
 	d.sim, err = simulator.New(simulator.Config{Seed: d.seed, Run: state.Runs})
 	if err != nil {
