@@ -243,7 +243,7 @@ type silverModel struct {
 	cl       *kgo.Client
 	silver   string
 	place    []recPlace
-	offsets  [][]int32 // partition -> offset -> index in items
+	offsets  [][]int32     // partition -> offset -> index in items
 	pii      *piiProtector // the pipeline's pii policies (device_id hashed, ip_address masked)
 
 	partitions  []string // silver's partition columns, as last read
