@@ -57,7 +57,9 @@ trailing white space, such as the newline `+"`echo`"+` writes, is removed), neve
 itself. It must be at least 32 bytes: generate one with `+"`openssl rand -hex 32`"+`. A missing,
 empty or short key stops the pipeline at start; there is no default key. Changing the key
 changes every hash: keep it with the same care as the data, and rebuild the tables if you
-rotate it. The key never appears in logs, errors, lint output or metrics.
+rotate it. The key never appears in logs, errors, lint output or metrics. The published test key
+that `+"`ledgerflow test`"+` uses when `+"`LEDGERFLOW_PII_KEY`"+` is unset (so that tests can expect fixed
+hashes) is refused everywhere else: anyone could recompute hashes made with it.
 
 ### mask
 
