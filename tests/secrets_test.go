@@ -52,12 +52,14 @@ func TestSecretsNeverShow(t *testing.T) {
 		}
 	}
 
-	out, code := run(t, "", time.Minute, nil, "echo", "-c", good)
-	if code != 0 || !strings.Contains(out, "SCRAM-SHA-512") || !strings.Contains(out, "pii:") {
-		t.Errorf("echo (exit %d) does not print the config:\n%s", code, out)
+	for _, args := range [][]string{{"echo", good}, {"-c", good, "echo"}} {
+		out, code := run(t, "", time.Minute, nil, args...)
+		if code != 0 || !strings.Contains(out, "SCRAM-SHA-512") || !strings.Contains(out, "pii:") || !strings.Contains(out, "SECRET_SCRUBBED") {
+			t.Errorf("ledgerflow %v (exit %d) does not print the config with the password scrubbed:\n%s", args, code, out)
+		}
+		secretsAbsent("ledgerflow echo", out)
 	}
-	secretsAbsent("ledgerflow echo", out)
-	out, code = run(t, "", time.Minute, nil, "lint", good)
+	out, code := run(t, "", time.Minute, nil, "lint", good)
 	if code != 0 {
 		t.Errorf("lint exit %d:\n%s", code, out)
 	}
