@@ -6,12 +6,12 @@
 #     --build-arg VERSION=$(git describe --always) \
 #     --build-arg COMMIT=$(git rev-parse HEAD) \
 #     --build-arg DATE=$(git log -1 --format=%cI) .
-#   docker run --rm -e KAFKA_BROKERS=kafka:9092 -v lakehouse:/lakehouse ledgerflow:dev
+#   docker run --rm -e KAFKA_BROKERS=kafka:9092 -e LEDGERFLOW_PII_KEY -v lakehouse:/lakehouse ledgerflow:dev
 #
 # One container runs one pipeline (`ledgerflow -c`), by default bank.transactions. Another
 # pipeline is another container with the command replaced:
 #
-#   docker run --rm -e KAFKA_BROKERS=kafka:9092 -v lakehouse:/lakehouse ledgerflow:dev \
+#   docker run --rm -e KAFKA_BROKERS=kafka:9092 -e LEDGERFLOW_PII_KEY -v lakehouse:/lakehouse ledgerflow:dev \
 #     -c /pipelines/customers.yaml
 #
 # Not `ledgerflow streams` with several pipelines: the pipelines set process-level fields

@@ -33,6 +33,8 @@ func loadCompose(t *testing.T, file string) (*types.Project, error) {
 	opts, err := cli.NewProjectOptions([]string{abs},
 		cli.WithWorkingDirectory(filepath.Dir(abs)),
 		cli.WithName("ledgerflow"),
+		// The one variable the stack requires from the shell (pii_test.go).
+		cli.WithEnv([]string{piiKeyEnv + "=" + deployPIIKey}),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -364,6 +366,12 @@ func checkPipeline(t *testing.T, rel string, env types.MappingWithEquals) {
 		var doc any
 		if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
 			t.Fatalf("%s: %v", rel, err)
+		}
+		// The pii processor's key_env names a variable the process must have (no default key).
+		for _, name := range stringsUnder(doc, "key_env") {
+			if env[name] == nil || *env[name] == "" {
+				t.Errorf("%s: the pii processor reads its key from %s, but the ledgerflow service does not set it", rel, name)
+			}
 		}
 		df := parseDockerfile(t, string(readFile(t, dockerfile)))
 		wd := df.final().workdir()

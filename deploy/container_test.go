@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -149,14 +150,19 @@ func ledgerflowContainers(t *testing.T) []containerSpec {
 	t.Helper()
 	df := parseDockerfile(t, string(readFile(t, dockerfile)))
 	img := imageSpec(t, df)
-	out := []containerSpec{img}
+	out := []containerSpec{}
 	p := mustLoadCompose(t)
 	for _, name := range p.ServiceNames() {
 		if s := p.Services[name]; isImageService(t, s) {
 			out = append(out, composeSpec(t, img, df, s))
 		}
 	}
-	return out
+	// `docker run -e LEDGERFLOW_PII_KEY=... ledgerflow`: the operator gives the key, the image
+	// has none (TestImageHasNoPIIKey). Compose services get it from their environment only.
+	run := img
+	run.env = maps.Clone(img.env)
+	run.env[piiKeyEnv] = deployPIIKey
+	return append([]containerSpec{run}, out...)
 }
 
 // containerRoot is a container's file system rebuilt under a temporary directory.

@@ -68,7 +68,7 @@ func TestCLILintReportsARuleTypo(t *testing.T) {
 // fraud_rules processor loads, and a wrong expectation fails the run.
 func TestCLITestRunsRuleTests(t *testing.T) {
 	dir := rulesWorkspace(t)
-	out, code := run(t, dir, 2*time.Minute, nil, "test", "./pipelines")
+	out, code := run(t, dir, 2*time.Minute, testModeEnv, "test", "./pipelines")
 	if code != 0 {
 		t.Fatalf("test of the shipped rules failed (exit %d):\n%s", code, out)
 	}
@@ -84,7 +84,7 @@ func TestCLITestRunsRuleTests(t *testing.T) {
 	// R1's threshold moved by one: its boundary tests must catch it.
 	broken := strings.Replace(string(data), "when: acct.count_1m >= 5", "when: acct.count_1m >= 6", 1)
 	writeFile(t, velocity, broken)
-	out, code = run(t, dir, 2*time.Minute, nil, "test", "./pipelines")
+	out, code = run(t, dir, 2*time.Minute, testModeEnv, "test", "./pipelines")
 	if code == 0 || !strings.Contains(out, "R1") {
 		t.Fatalf("a rule whose boundary moved must fail its tests (exit %d):\n%s", code, out)
 	}

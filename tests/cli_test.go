@@ -171,7 +171,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // TestCLIPipelineUnitTests runs `ledgerflow test ./pipelines` exactly as the README says, and
 // shows the command can fail: a copy of the pipelines with one wrong expectation must fail.
 func TestCLIPipelineUnitTests(t *testing.T) {
-	out, code := run(t, "", 2*time.Minute, nil, "test", "./pipelines")
+	out, code := run(t, "", 2*time.Minute, testModeEnv, "test", "./pipelines")
 	if code != 0 {
 		t.Fatalf("ledgerflow test ./pipelines failed (%d):\n%s", code, out)
 	}
@@ -194,7 +194,7 @@ func TestCLIPipelineUnitTests(t *testing.T) {
 		t.Fatal("expectation to break not found")
 	}
 	writeFile(t, tx, broken)
-	out, code = run(t, dir, 2*time.Minute, nil, "test", "./pipelines")
+	out, code = run(t, dir, 2*time.Minute, testModeEnv, "test", "./pipelines")
 	if code == 0 || !strings.Contains(out, "1.53") {
 		t.Fatalf("a wrong expectation must fail the run (exit %d):\n%s", code, out)
 	}

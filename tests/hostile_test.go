@@ -476,8 +476,23 @@ func (tb *hTable) silverColumns() []string {
 func (tb *hTable) modelRow(ev *hEvent, end int64) string {
 	ch := ev.ch
 	vals := map[string]string{}
+	protect := packagePII(tb.name) // the pipeline's pii policies: the tables hold no clear value
 	for _, c := range tb.cols {
-		vals[c.name] = hCell(ch.after[c.name])
+		v := ch.after[c.name]
+		if v != nil && protect.protects(c.name) {
+			var err error
+			if d, ok := v.(hDays); ok {
+				var out int64
+				out, err = protect.days(c.name, int64(d))
+				v = hDays(out)
+			} else {
+				v, err = protect.apply(c.name, v)
+			}
+			if err != nil {
+				panic(err)
+			}
+		}
+		vals[c.name] = hCell(v)
 	}
 	if tb.dayCol != "" {
 		vals[tb.dayCol] = time.UnixMilli(int64(ch.after[tb.daySrc].(hMs))).UTC().Format("2006-01-02")

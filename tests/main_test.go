@@ -22,7 +22,17 @@ var binary string
 // repoRoot is the repository checkout the tests run in.
 var repoRoot string
 
+// piiKey is the hash key of the pii processors in every ledgerflow these tests start: set in
+// this process's environment, which the children inherit. It is not pii.TestKey (pipeline runs
+// refuse that published key); tests recompute expected hashes with it (pii_test.go).
+const piiKey = "ledgerflow-tests-package-pii-key-0123456789abcdef"
+
+// testModeEnv runs `ledgerflow test` as on a laptop without a key: LEDGERFLOW_PII_KEY empty,
+// so the command uses the published pii.TestKey the hashes in pipelines/* were made with.
+var testModeEnv = []string{"LEDGERFLOW_PII_KEY="}
+
 func TestMain(m *testing.M) {
+	os.Setenv("LEDGERFLOW_PII_KEY", piiKey)
 	_, file, _, _ := runtime.Caller(0)
 	repoRoot = filepath.Dir(filepath.Dir(file))
 	dir, err := os.MkdirTemp("", "ledgerflow-bin-")

@@ -40,6 +40,9 @@ func mdbSourceImage(t *testing.T, srv *mariadbtest.Server, contract *schemas.Tab
 	}
 	defer res.Close()
 	img := mdbTableImage{rows: map[int64][]string{}}
+	// The tables hold the pipeline's pii policies applied to the source (the same engine,
+	// the key every ledgerflow of this package runs with).
+	protect := newPIIProtector(t, contract.Name, piiKey)
 	pk := -1
 	for i, f := range res.Fields {
 		img.columns = append(img.columns, string(f.Name))
@@ -58,6 +61,9 @@ func mdbSourceImage(t *testing.T, srv *mariadbtest.Server, contract *schemas.Tab
 				t.Fatalf("bank.%s has column %s, which the contract does not", contract.Name, img.columns[i])
 			}
 			row[i] = mdbCanonicalSource(t, col, v)
+			if row[i] != mdbNullText && protect.protects(col.Name) {
+				row[i] = protect.value(t, col.Name, row[i]).(string)
+			}
 		}
 		key, err := strconv.ParseInt(row[pk], 10, 64)
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 // well as Benthos' processor tests; then that one wrong expectation in a copy of the
 // pipelines fails the command, with a diff, while the processor tests still run and pass.
 func TestPipelineScenarios(t *testing.T) {
-	out, code := run(t, "", 2*time.Minute, nil, "test", "./pipelines")
+	out, code := run(t, "", 2*time.Minute, testModeEnv, "test", "./pipelines")
 	if code != 0 {
 		t.Fatalf("ledgerflow test ./pipelines failed (%d):\n%s", code, out)
 	}
@@ -47,7 +47,7 @@ func TestPipelineScenarios(t *testing.T) {
 		t.Fatalf("expectation %q to break not found once in %s", right, sc)
 	}
 	writeFile(t, sc, strings.Replace(string(b), right, wrong, 1))
-	out, code = run(t, dir, 2*time.Minute, nil, "test", "./pipelines")
+	out, code = run(t, dir, 2*time.Minute, testModeEnv, "test", "./pipelines")
 	if code == 0 {
 		t.Fatalf("a wrong scenario expectation must fail the run:\n%s", out)
 	}

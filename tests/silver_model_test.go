@@ -82,7 +82,8 @@ func TestSilverEqualsSourceModelUnderSIGKILL(t *testing.T) {
 	}
 	src := genSilverSource(r, keys, changes)
 	items, dstats := src.deliver(r)
-	h := &silverModel{t: t, src: src, items: items, contract: contract, enc: dbzjson.NewTable("bank_server", contract)}
+	h := &silverModel{t: t, src: src, items: items, contract: contract, enc: dbzjson.NewTable("bank_server", contract),
+		pii: newPIIProtector(t, "transactions", piiKey)}
 	h.place = make([]recPlace, len(items))
 	for i := range h.place {
 		h.place[i].part = -1
@@ -291,7 +292,8 @@ type silverModel struct {
 	cl       *kgo.Client
 	silver   string
 	place    []recPlace
-	offsets  [][]int32 // partition -> offset -> index in items
+	offsets  [][]int32     // partition -> offset -> index in items
+	pii      *piiProtector // the pipeline's pii policies (device_id hashed, ip_address masked)
 
 	partitions  []string // silver's partition columns, as last read
 	noEventDate bool     // silver lacks the contract's derived partition column
@@ -430,7 +432,7 @@ func (h *silverModel) want(w winner) string {
 	vals := map[string]any{}
 	kv, _ := row.values(h.contract)
 	for i, c := range h.contract.Columns {
-		vals[c.Name] = kv[i]
+		vals[c.Name] = h.pii.value(h.t, c.Name, kv[i])
 	}
 	vals["amount"] = exactText(centsText(big.NewInt(row.cents)))
 	vals["event_date"] = exactText(time.UnixMilli(row.eventMs).UTC().Format("2006-01-02"))

@@ -133,6 +133,9 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	d.logPath = filepath.Join(out, "pipelines.log")
+	if err := demoPIIKey(d.stateDir); err != nil { // demo_pii.go
+		return err
+	}
 
 	d.sim, err = simulator.New(simulator.Config{Seed: d.seed, Run: state.Runs})
 	if err != nil {

@@ -30,6 +30,10 @@ runs the tests of the fraud rules that the selected pipelines' fraud_rules proce
 (the tests: of each rule in pipelines/rules/*.yaml), then the unit tests of the configs'
 processors (the tests: section of each config). Exits 1 if any fails.
 
+When LEDGERFLOW_PII_KEY is unset, the pii processors hash with a fixed, published test key
+(pii.TestKey), so that expected hashes can be written in the tests. Only this command does
+that: a pipeline run refuses that key.
+
   ledgerflow test ./pipelines
   ledgerflow test ./pipelines/transactions_scenarios.yaml
   ledgerflow test ./pipelines/transactions.yaml
@@ -44,6 +48,7 @@ Unit test format: ` + upstreamDocs + `/configuration/unit_testing`)[1:],
 			if wantsHelp(args) {
 				fmt.Fprintf(os.Stdout, "%s\n\nThe options below are those of the unit test runner, passed on to it.\n\n", c.Command.Description)
 			} else {
+				useTestPIIKey(os.Stderr)
 				files, err := scenario.Find(args)
 				if err != nil {
 					return err

@@ -57,7 +57,9 @@ trailing white space, such as the newline `+"`echo`"+` writes, is removed), neve
 itself. It must be at least 32 bytes: generate one with `+"`openssl rand -hex 32`"+`. A missing,
 empty or short key stops the pipeline at start; there is no default key. Changing the key
 changes every hash: keep it with the same care as the data, and rebuild the tables if you
-rotate it. The key never appears in logs, errors, lint output or metrics.
+rotate it. The key never appears in logs, errors, lint output or metrics. The published test key
+that `+"`ledgerflow test`"+` uses when `+"`LEDGERFLOW_PII_KEY`"+` is unset (so that tests can expect fixed
+hashes) is refused everywhere else: anyone could recompute hashes made with it.
 
 ### mask
 
@@ -200,6 +202,9 @@ func newProcessor(conf *service.ParsedConfig, res *service.Resources) (service.P
 	// key it cannot read is misconfigured, and would fail the day a hash policy is added.
 	if plan.NeedsKey() || src.Env != "" || src.File != "" {
 		if key, err = OSKeySource(src); err != nil {
+			return nil, err
+		}
+		if err = checkNotTestKey(key); err != nil {
 			return nil, err
 		}
 	}

@@ -436,3 +436,28 @@ func lintRuleText(t *testing.T) string {
 	j := strings.Index(s[i+10:], "`")
 	return s[i+10 : i+10+j]
 }
+
+// The published TestKey of `ledgerflow test` is refused outside test mode: hashes made with
+// it can be recomputed by anyone who reads this repository.
+func TestStreamRefusesThePublishedTestKey(t *testing.T) {
+	was := testMode.Load()
+	t.Cleanup(func() { testMode.Store(was) })
+	testMode.Store(false)
+	t.Setenv("LEDGERFLOW_PII_PUBLISHED", TestKey)
+	conf := `
+- pii:
+    schema_file: transactions
+    key_env: LEDGERFLOW_PII_PUBLISHED
+    columns: { ip_address: mask, device_id: hash }
+`
+	one := []msgIn{{`{"transaction_id":1,"device_id":"dev-42"}`, nil}}
+	_, err := runStream(t, conf, one)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "published test key")
+
+	EnableTestMode()
+	r, err := runStream(t, conf, one)
+	require.NoError(t, err)
+	require.Len(t, r.out, 1)
+	assert.Equal(t, `{"transaction_id":1,"device_id":"`+refHash(TestKey, "dev-42")+`"}`, r.out[0].body)
+}
