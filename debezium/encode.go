@@ -295,3 +295,10 @@ func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// NewContractTable is the encoder a generator uses (the bank simulator, scenario and model
+// tests): the MySQL connector's events for topic prefix, schemas disabled, with Checked
+// contract values.
+func NewContractTable(prefix string, contract *schemas.Table) *Table {
+	return Connector{Prefix: prefix, Name: "mysql", Checked: true}.ContractTable(contract)
+}
