@@ -1,9 +1,28 @@
 // Package debezium is LedgerFlow's one Debezium codec, a plain Go package with no Benthos
-// import. It decodes Debezium change events (Kafka Connect JsonConverter JSON, with or
-// without the schema wrapper) into the flat, typed JSON rows the Delta outputs read, and
-// recognises every non-row message Debezium puts on Kafka (Unwrapper, used by the
-// debezium_unwrap processor in processors/debezium). See "Encoding" below for the other
-// direction.
+// import (processors, inputs and tests are its callers; it imports only delta/schema and
+// schemas). Both directions live here so that they cannot drift apart:
+//
+//   - Decoding (Unwrapper, New, Options): Debezium change events — Kafka Connect
+//     JsonConverter JSON, with or without the schema wrapper — become the flat, typed JSON
+//     rows the Delta outputs read; every non-row message Debezium puts on Kafka is
+//     recognised. The debezium_unwrap processor (processors/debezium) is a thin adapter:
+//     it parses its config into Options, calls Unwrap per message with the Kafka metadata
+//     (Meta) and maps Result and *Error onto the message, its metadata and its counters.
+//   - Encoding (Connector, Table, Source): row changes become Debezium 3.0 MySQL/MariaDB
+//     events byte for byte as Kafka Connect writes them, for the mysql_cdc input
+//     (inputs/mysql, binlog and snapshot values) and for generators such as the bank
+//     simulator and the scenario tests (NewContractTable, a contract's Go values, checked).
+//
+// What callers must do: decoding — build one Unwrapper per configuration (it is safe for
+// concurrent use) and route any error: it is always an *Error whose Reason is one of
+// AllReasons, and a failed message must go to a dead letter with its original bytes, never
+// be dropped. Encoding — prepare one Table per table version (again after a DDL), pass one
+// value per column in table order, and treat an error as "this row cannot be an event"
+// (the error names the column, the value and what was expected).
+//
+// The JSON scanner that the Delta row decoder and the PII processor share is the
+// sub-package jsonscan; the unwrap's own scanner (scan.go) is stricter by contract (it
+// checks UTF-8 and gives every fault a reason code), see jsonscan's doc.
 //
 // # Output row (a contract with the delta_lake output; names must not change)
 //
@@ -190,4 +209,21 @@
 // event_too_large: the body exceeds max_message_bytes (the maximum event size, 16 MiB by
 // default). When the processor replaces a body it first stores the exact original bytes as
 // structured metadata debezium_raw (no copy), for replay.
+//
+// # Encoding
+//
+// A Connector (topic.prefix, connector name mysql|mariadb, schemas.enable) prepares a Table
+// per table version: topic <prefix>.<db>.<table>, the static part of the source block and,
+// with schemas, the Connect schemas of value and key (JsonConverter's key order), so that
+// an event only appends payload bytes. AppendEnvelope writes before/after/source/
+// transaction(null)/op/ts_ms/ts_us/ts_ns; AppendKey the primary key struct (ok false for a
+// table without a key: Debezium sends a null key). Values follow the connector's default
+// converters: decimal.handling.mode=precise (Connect Decimal, base64 two's complement at the
+// column scale, never rounded), time.precision.mode=adaptive_time_microseconds (DATE days,
+// DATETIME(0-3) epoch ms and (4-6) epoch µs of the wall clock, TIMESTAMP ZonedTimestamp in
+// UTC, TIME µs), binary.handling.mode=bytes, bigint.unsigned.handling.mode=long, strings
+// quoted as Jackson does (AppendString). MySQL zero dates are null in nullable columns and
+// the epoch otherwise, as Debezium writes them. The decoder reads all of this back to the
+// same values (FuzzEncodeDecodeRoundTrip); the golden tests hold the encoder to the bytes
+// the two encoders it replaced wrote.
 package debezium
