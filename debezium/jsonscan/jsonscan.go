@@ -40,6 +40,9 @@ type Scanner struct {
 
 // WS skips white space.
 func (s *Scanner) WS() {
+	if s.I < len(s.B) && s.B[s.I] > ' ' {
+		return // the common case: no space between tokens
+	}
 	for s.I < len(s.B) {
 		switch s.B[s.I] {
 		case ' ', '\t', '\n', '\r':
@@ -122,6 +125,16 @@ func Special(x uint64) bool {
 	q := x ^ (lo * '"')
 	bs := x ^ (lo * '\\')
 	return ((q-lo)&^q|(bs-lo)&^bs|(x-lo*0x20)|x)&hi != 0
+}
+
+// IsHex4 reports whether b holds only hex digits (the four of a \u escape).
+func IsHex4(b []byte) bool {
+	for _, c := range b {
+		if !isHex(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
@@ -257,11 +270,11 @@ func DecodeString(dst, raw []byte, esc bool) []byte {
 			case 't':
 				dst = append(dst, '\t')
 			case 'u':
-				r := hex4(raw[i+2 : i+6])
+				r := Hex4(raw[i+2 : i+6])
 				i += 6
 				if utf16.IsSurrogate(r) {
 					if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
-						if r2 := utf16.DecodeRune(r, hex4(raw[i+2:i+6])); r2 != utf8.RuneError {
+						if r2 := utf16.DecodeRune(r, Hex4(raw[i+2:i+6])); r2 != utf8.RuneError {
 							dst = utf8.AppendRune(dst, r2)
 							i += 6
 							continue
@@ -293,7 +306,8 @@ func DecodeString(dst, raw []byte, esc bool) []byte {
 	return dst
 }
 
-func hex4(b []byte) rune {
+// Hex4 is the value of the four hex digits b[:4] (checked by the scanner).
+func Hex4(b []byte) rune {
 	var r rune
 	for _, c := range b[:4] {
 		switch {
@@ -309,9 +323,11 @@ func hex4(b []byte) rune {
 	return r
 }
 
-// AppendEscaped writes text (valid UTF-8) as the contents of a JSON string.
-func AppendEscaped(dst, text []byte) []byte {
-	for _, c := range text {
+// AppendEscaped writes text (valid UTF-8) as the contents of a JSON string: only '"', '\\'
+// and control characters are escaped, the latter as \u00XX.
+func AppendEscaped[T string | []byte](dst []byte, text T) []byte {
+	for i := 0; i < len(text); i++ {
+		c := text[i]
 		switch {
 		case c == '"' || c == '\\':
 			dst = append(dst, '\\', c)
