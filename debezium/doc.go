@@ -20,9 +20,9 @@
 // value per column in table order, and treat an error as "this row cannot be an event"
 // (the error names the column, the value and what was expected).
 //
-// The JSON scanner that the Delta row decoder and the PII processor share is the
-// sub-package jsonscan; the unwrap's own scanner (scan.go) is stricter by contract (it
-// checks UTF-8 and gives every fault a reason code), see jsonscan's doc.
+// The JSON scanner is the sub-package jsonscan, shared with the Delta row decoder and the
+// PII processor; the unwrap's scanner (scan.go) embeds it and adds what is strict by
+// contract here (UTF-8 checks, a reason code for every fault).
 //
 // # Output row (a contract with the delta_lake output; names must not change)
 //

@@ -5,8 +5,8 @@
 // encoding/json does on the values that are decoded at all. Errors are *SyntaxError
 // (errors.Is ErrSyntax) naming the byte offset and what was expected.
 //
-// The unwrap (package debezium) keeps its own stricter scanner: invalid UTF-8 and lone
-// surrogates are a reason of their own there (invalid_utf8), every fault carries a reason
-// code and a field path, and its hot loops are tuned for envelopes; it imports nothing
-// from here.
+// The unwrap (package debezium) builds its stricter scanner on this one: it embeds Scanner
+// (cursor, WS, Peek) and uses Special, IsHex4, Hex4 and AppendEscaped, and adds what is
+// strict by contract there: invalid UTF-8 and lone surrogates are a reason of their own
+// (invalid_utf8), and every fault carries a reason code and a field path.
 package jsonscan
