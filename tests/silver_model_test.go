@@ -18,9 +18,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/ledgerflow/ledgerflow/debezium"
 	"github.com/ledgerflow/ledgerflow/delta"
 	"github.com/ledgerflow/ledgerflow/delta/schema"
-	"github.com/ledgerflow/ledgerflow/inputs/dbzjson"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
@@ -82,7 +82,7 @@ func TestSilverEqualsSourceModelUnderSIGKILL(t *testing.T) {
 	}
 	src := genSilverSource(r, keys, changes)
 	items, dstats := src.deliver(r)
-	h := &silverModel{t: t, src: src, items: items, contract: contract, enc: dbzjson.NewTable("bank_server", contract),
+	h := &silverModel{t: t, src: src, items: items, contract: contract, enc: debezium.NewContractTable("bank_server", contract),
 		pii: newPIIProtector(t, "transactions", piiKey)}
 	h.place = make([]recPlace, len(items))
 	for i := range h.place {
@@ -288,7 +288,7 @@ type silverModel struct {
 	src      *silverSource
 	items    []delivered
 	contract *schemas.Table
-	enc      *dbzjson.Table
+	enc      *debezium.Table
 	cl       *kgo.Client
 	silver   string
 	place    []recPlace
@@ -353,7 +353,7 @@ func (h *silverModel) record(d delivered) (*kgo.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := h.enc.AppendKey(nil, keyRow)
+	key, _, err := h.enc.AppendKey(nil, keyRow)
 	if err != nil {
 		return nil, err
 	}
@@ -372,12 +372,12 @@ func (h *silverModel) record(d delivered) (*kgo.Record, error) {
 			return nil, err
 		}
 	}
-	s := &dbzjson.Source{TsMs: e.tsMs, Snapshot: e.snapshot, ServerID: 223344, File: fmt.Sprintf("mysql-bin.%06d", e.pos.file),
+	s := &debezium.Source{TsMs: e.tsMs, Snapshot: e.snapshot, ServerID: 223344, File: fmt.Sprintf("mysql-bin.%06d", e.pos.file),
 		Pos: uint32(e.pos.pos), Row: int(e.pos.row), Thread: 7}
 	if e.op == 'r' {
 		s.ServerID, s.Thread = 0, -1
 	}
-	rec.Value, err = h.enc.AppendEnvelope(nil, e.op, before, after, s, e.tsMs+3+int64(d.ev%50))
+	rec.Value, err = h.enc.AppendEnvelope(nil, e.op, before, after, s, (e.tsMs+3+int64(d.ev%50))*1_000_000)
 	return rec, err
 }
 

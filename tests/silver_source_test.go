@@ -26,7 +26,7 @@ type txRow struct {
 	updatedMs             int64 // 0: NULL
 }
 
-// values is the row in contract column order, as package dbzjson takes it.
+// values is the row in contract column order, as the debezium encoder (debezium.NewContractTable) takes it.
 func (r *txRow) values(c *schemas.Table) ([]any, error) {
 	out := make([]any, len(c.Columns))
 	str := func(s string) any {

@@ -94,7 +94,6 @@ func BenchmarkEncode(b *testing.B) {
 	for i, ty := range types {
 		c := *col(b, ty, i > 2)
 		c.name = fmt.Sprintf("c%d", i)
-		c.keyJSON = append(appendJSONString(nil, c.name), ':')
 		tbl.cols = append(tbl.cols, c)
 	}
 	tbl.pk = []int{0}
@@ -102,7 +101,7 @@ func BenchmarkEncode(b *testing.B) {
 	enc.prepare(tbl)
 	row := []any{int64(1), int64(2), int64(3), nil, decimal.RequireFromString("12345.67"), "EUR", int64(2), int64(1), int64(1),
 		"5411", "device-1", "DE", "10.0.0.1", "2024-05-01 12:00:00.250", "2024-05-01 12:00:01.000", nil}
-	src := &sourceInfo{tsMs: 1714564800000, snapshot: snapFalse, serverID: 1, gtid: "0-1-42", file: "mysql-bin.000001", pos: 1234, thread: -1}
+	src := &sourceInfo{TsMs: 1714564800000, Snapshot: "false", ServerID: 1, GTID: "0-1-42", File: "mysql-bin.000001", Pos: 1234, Thread: -1}
 	var buf []byte
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -149,14 +149,14 @@ func setMeta(m *service.Message, ch *change, key string, hasKey, tombstone bool)
 func (r *reader) errored(ch *change, cause error) *service.Message {
 	body, _ := json.Marshal(map[string]any{
 		"error": cause.Error(), "db": ch.t.db, "table": ch.t.name, "op": string(ch.op),
-		"file": ch.src.file, "pos": ch.src.pos, "row": ch.src.row, "gtid": ch.src.gtid,
-		"snapshot": ch.src.snapshot,
+		"file": ch.src.File, "pos": ch.src.Pos, "row": ch.src.Row, "gtid": ch.src.GTID,
+		"snapshot": ch.src.Snapshot,
 	})
 	m := service.NewMessage(body)
 	m.MetaSetMut("mysql_db", ch.t.db)
 	m.MetaSetMut("mysql_table", ch.t.name)
 	m.MetaSetMut("debezium_topic", ch.t.topic)
-	m.SetError(fmt.Errorf("mysql_cdc: %s.%s at %s:%d row %d: %w", ch.t.db, ch.t.name, ch.src.file, ch.src.pos, ch.src.row, cause))
+	m.SetError(fmt.Errorf("mysql_cdc: %s.%s at %s:%d row %d: %w", ch.t.db, ch.t.name, ch.src.File, ch.src.Pos, ch.src.Row, cause))
 	return m
 }
 

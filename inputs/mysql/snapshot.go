@@ -10,6 +10,8 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/redpanda-data/benthos/v4/public/service"
+
+	"github.com/ledgerflow/ledgerflow/debezium"
 )
 
 // snapshot reads every captured row in one consistent transaction and returns the binlog
@@ -125,9 +127,9 @@ func (r *reader) snapshotTable(ctx context.Context, t *table, start position, fi
 	batch := make(service.MessageBatch, 0, r.in.conf.snapshotBatch)
 	emit := func(row []any, last bool) error {
 		ch := change{t: t, op: 'r', after: row, src: sourceInfo{
-			tsMs:     time.Now().Unix() * 1000, // Debezium's snapshot source time has whole seconds
-			snapshot: snapshotMarker(firstTable, lastTable, n == 0, last),
-			file:     start.File, pos: start.Pos, thread: -1,
+			TsMs:     time.Now().Unix() * 1000, // Debezium's snapshot source time has whole seconds
+			Snapshot: debezium.SnapshotMarker(firstTable, lastTable, n == 0, last),
+			File:     start.File, Pos: start.Pos, Thread: -1,
 		}}
 		n++
 		batch = r.appendMessages(batch, &ch)

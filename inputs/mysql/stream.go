@@ -12,6 +12,8 @@ import (
 	"github.com/go-mysql-org/go-mysql/replication"
 	"github.com/google/uuid"
 	"github.com/redpanda-data/benthos/v4/public/service"
+
+	"github.com/ledgerflow/ledgerflow/debezium"
 )
 
 // txnState tracks where the transaction in progress started and how many of its captured
@@ -160,8 +162,8 @@ func (r *reader) rows(ctx context.Context, st *txnState, ev *replication.BinlogE
 	}
 	h := ev.Header
 	src := sourceInfo{
-		tsMs: int64(h.Timestamp) * 1000, snapshot: snapFalse, serverID: h.ServerID,
-		gtid: st.gtid, file: st.file, pos: evStart, thread: st.thread,
+		TsMs: int64(h.Timestamp) * 1000, Snapshot: debezium.SnapshotFalse, ServerID: h.ServerID,
+		GTID: st.gtid, File: st.file, Pos: evStart, Thread: st.thread,
 	}
 	var op byte
 	step := 1
@@ -183,7 +185,7 @@ func (r *reader) rows(ctx context.Context, st *txnState, ev *replication.BinlogE
 			continue
 		}
 		ch := change{t: t, op: op, src: src}
-		ch.src.row = row
+		ch.src.Row = row
 		switch op {
 		case 'c':
 			ch.after = e.Rows[i]

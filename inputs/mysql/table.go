@@ -8,6 +8,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
+	"github.com/ledgerflow/ledgerflow/debezium"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
@@ -19,8 +20,7 @@ type column struct {
 	colType  string // information_schema COLUMN_TYPE, for error messages
 	nullable bool
 	isPK     bool
-	keyJSON  []byte // `"name":` with the name JSON-escaped
-	charText bool   // TEXT family: the binlog sends bytes that are text
+	charText bool // TEXT family: the binlog sends bytes that are text
 }
 
 // table is the current shape of one captured table.
@@ -29,12 +29,8 @@ type table struct {
 	cols     []column
 	pk       []int // indexes into cols, in key order
 
-	// Precomputed per table version, so that an event only appends payload bytes.
-	topic      string
-	valSchema  string // Connect schema of the Value struct ("schemas_enabled")
-	envSchema  []byte // `{"schema":{…Envelope…},"payload":` prefix
-	keySchema  []byte // `{"schema":{…Key…},"payload":` prefix
-	sourceHead []byte // `"source":{"version":…,"name":…,` static part
+	topic string
+	enc   *debezium.Table // precomputed per table version: an event only appends payload bytes
 }
 
 func (t *table) id() string { return t.db + "." + t.name }
@@ -62,7 +58,6 @@ func loadTable(conn *client.Conn, db, name string) (*table, error) {
 			typ:      st,
 			colType:  ctype,
 			nullable: strings.EqualFold(str(r.Values[i][2]), "YES"),
-			keyJSON:  append(appendJSONString(nil, cname), ':'),
 			charText: st.Kind == schemas.KindText || st.Kind == schemas.KindJSON,
 		}
 		t.cols = append(t.cols, c)

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ledgerflow/ledgerflow/debezium"
 	"github.com/ledgerflow/ledgerflow/delta/schema"
-	"github.com/ledgerflow/ledgerflow/inputs/dbzjson"
 )
 
 var (
@@ -108,7 +108,7 @@ func (s *Simulator) planPopulation() {
 	}
 	// Debezium gives every snapshot read the binlog position read when the snapshot began,
 	// and marks the first and last record of each table and of the whole snapshot.
-	src := dbzjson.Source{TsMs: s.clock.UnixMilli(), ServerID: 0, File: s.file, Pos: s.pos, Thread: -1}
+	src := debezium.Source{TsMs: s.clock.UnixMilli(), ServerID: 0, File: s.file, Pos: s.pos, Thread: -1}
 	total := len(custs) + len(accts)
 	mark := func(i, n, global int) string {
 		switch {

@@ -26,8 +26,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/ledgerflow/ledgerflow/debezium"
 	"github.com/ledgerflow/ledgerflow/delta/schema"
-	"github.com/ledgerflow/ledgerflow/inputs/dbzjson"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
@@ -85,7 +85,7 @@ type Event struct {
 	// Fraud names the injected pattern this transaction belongs to, or "".
 	Fraud string
 	// Source is the binlog position of the change (zero for a tombstone).
-	Source dbzjson.Source
+	Source debezium.Source
 }
 
 // Stats counts what the simulator produced so far.
@@ -104,7 +104,7 @@ type Stats struct {
 type Simulator struct {
 	cfg    Config
 	rng    *rand.Rand
-	enc    map[string]*dbzjson.Table
+	enc    map[string]*debezium.Table
 	clock  time.Time
 	file   string
 	pos    uint32
@@ -146,7 +146,7 @@ func New(cfg Config) (*Simulator, error) {
 	s := &Simulator{
 		cfg:    cfg,
 		rng:    rand.New(rand.NewPCG(cfg.Seed, uint64(cfg.Run)+0x9e3779b97f4a7c15)),
-		enc:    map[string]*dbzjson.Table{},
+		enc:    map[string]*debezium.Table{},
 		clock:  cfg.Start.UTC().Truncate(time.Millisecond),
 		file:   fmt.Sprintf("mysql-bin.%06d", cfg.Run+1),
 		pos:    154, // after the binlog's format description event
@@ -161,7 +161,7 @@ func New(cfg Config) (*Simulator, error) {
 		if err != nil {
 			return nil, fmt.Errorf("simulator: %w", err)
 		}
-		s.enc[name] = dbzjson.NewTable(cfg.Prefix, c)
+		s.enc[name] = debezium.NewContractTable(cfg.Prefix, c)
 	}
 	s.planPopulation()
 	return s, nil
@@ -275,19 +275,19 @@ func (s *Simulator) stream() ([]Event, error) {
 }
 
 // emit encodes one row change of table at the current clock and binlog position.
-func (s *Simulator) emit(table string, op byte, before, after []any, src dbzjson.Source) (Event, error) {
+func (s *Simulator) emit(table string, op byte, before, after []any, src debezium.Source) (Event, error) {
 	enc := s.enc[table]
 	keyRow := after
 	if keyRow == nil {
 		keyRow = before
 	}
-	key, err := enc.AppendKey(s.buf[:0], keyRow)
+	key, _, err := enc.AppendKey(s.buf[:0], keyRow)
 	if err != nil {
 		return Event{}, err
 	}
 	key = s.keep(key)
 	// The connector reads the binlog tens of milliseconds after the commit.
-	val, err := enc.AppendEnvelope(s.buf[:0], op, before, after, &src, src.TsMs+20+int64(s.rng.IntN(180)))
+	val, err := enc.AppendEnvelope(s.buf[:0], op, before, after, &src, (src.TsMs+20+int64(s.rng.IntN(180)))*1_000_000)
 	if err != nil {
 		return Event{}, err
 	}
@@ -307,8 +307,8 @@ func (s *Simulator) keep(b []byte) []byte {
 }
 
 // streamSource is the source block of the next binlog rows event, advancing the position.
-func (s *Simulator) streamSource() dbzjson.Source {
-	src := dbzjson.Source{TsMs: s.clock.UnixMilli(), Snapshot: "false", ServerID: 1, File: s.file, Pos: s.pos, Thread: 10 + int64(s.rng.IntN(8))}
+func (s *Simulator) streamSource() debezium.Source {
+	src := debezium.Source{TsMs: s.clock.UnixMilli(), Snapshot: "false", ServerID: 1, File: s.file, Pos: s.pos, Thread: 10 + int64(s.rng.IntN(8))}
 	s.pos += 180 + uint32(s.rng.IntN(400))
 	return src
 }

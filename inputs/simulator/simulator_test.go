@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ledgerflow/ledgerflow/processors/debezium"
+	"github.com/ledgerflow/ledgerflow/debezium"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/ledgerflow/ledgerflow/inputs/dbzjson"
+	"github.com/ledgerflow/ledgerflow/debezium"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
@@ -28,7 +28,7 @@ type record struct {
 // generator turns events into records. It keeps a model of the source table (the current
 // row of each key, in listed order) so that updates and deletes carry full images.
 type generator struct {
-	enc      *dbzjson.Table
+	enc      *debezium.Table
 	contract *schemas.Table
 	index    map[string]int
 	defaults []any
@@ -41,7 +41,7 @@ type generator struct {
 
 func newGenerator(contract *schemas.Table, prefix string, defaults map[string]*yaml.Node) (*generator, error) {
 	g := &generator{
-		enc:      dbzjson.NewTable(prefix, contract),
+		enc:      debezium.NewContractTable(prefix, contract),
 		contract: contract,
 		index:    map[string]int{},
 		model:    map[string][]any{},
@@ -162,7 +162,7 @@ func (g *generator) encode(e *Event) (record, error) {
 	if e.TsMs != nil {
 		ts = *e.TsMs
 	}
-	src := &dbzjson.Source{TsMs: ts, Snapshot: "false", ServerID: 1, File: fmt.Sprintf("mysql-bin.%06d", pos.File), Pos: pos.Pos, Row: pos.Row, Thread: 1}
+	src := &debezium.Source{TsMs: ts, Snapshot: "false", ServerID: 1, File: fmt.Sprintf("mysql-bin.%06d", pos.File), Pos: pos.Pos, Row: pos.Row, Thread: 1}
 	var op byte
 	var before, after []any
 	var key string
@@ -229,13 +229,13 @@ func (g *generator) encode(e *Event) (record, error) {
 		if _, err := g.keyOf(row, e.Values, e.Kind); err != nil {
 			return record{}, err
 		}
-		k, err := g.enc.AppendKey(nil, row)
+		k, _, err := g.enc.AppendKey(nil, row)
 		if err != nil {
 			return record{}, err
 		}
 		return record{key: k, tsMs: ts}, nil
 	case "truncate":
-		v, err := g.enc.AppendEnvelope(nil, 't', nil, nil, src, ts+100)
+		v, err := g.enc.AppendEnvelope(nil, 't', nil, nil, src, (ts+100)*1_000_000)
 		if err != nil {
 			return record{}, err
 		}
@@ -244,7 +244,7 @@ func (g *generator) encode(e *Event) (record, error) {
 	default:
 		return record{}, fmt.Errorf("unknown event kind")
 	}
-	v, err := g.enc.AppendEnvelope(nil, op, before, after, src, ts+100)
+	v, err := g.enc.AppendEnvelope(nil, op, before, after, src, (ts+100)*1_000_000)
 	if err != nil {
 		return record{}, err
 	}
@@ -255,7 +255,7 @@ func (g *generator) encode(e *Event) (record, error) {
 	if img == nil {
 		img = before
 	}
-	k, err := g.enc.AppendKey(nil, img)
+	k, _, err := g.enc.AppendKey(nil, img)
 	if err != nil {
 		return record{}, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
+	"github.com/ledgerflow/ledgerflow/debezium/jsonscan"
 	"github.com/ledgerflow/ledgerflow/delta/schema"
 )
 
@@ -186,7 +187,7 @@ func newColumnType(name, hint string, m *service.Message) (schema.Type, error) {
 		return nil, err
 	}
 	var val []byte
-	_ = eachMember(body, func(key []byte, _ bool, v []byte) error {
+	_ = jsonscan.EachMember(body, func(key []byte, _ bool, v []byte) error {
 		if string(key) == name {
 			val = v
 		}

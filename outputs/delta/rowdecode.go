@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ledgerflow/ledgerflow/debezium/jsonscan"
 	"github.com/ledgerflow/ledgerflow/delta/schema"
 )
 
@@ -52,11 +53,11 @@ func notNullErr(col, expected string) error {
 // fills _ingested_at. Unknown fields are ignored here; schema evolution decides about them.
 func (l *layout) decodeRow(body []byte, ingestedAt time.Time) ([]any, error) {
 	raws := make([][]byte, len(l.schema.Fields))
-	err := eachMember(body, func(key []byte, escaped bool, val []byte) error {
+	err := jsonscan.EachMember(body, func(key []byte, escaped bool, val []byte) error {
 		name := string(key)
 		if escaped {
 			var ok bool
-			if name, ok = stringValue(append(append([]byte{'"'}, key...), '"')); !ok {
+			if name, ok = jsonscan.StringValue(append(append([]byte{'"'}, key...), '"')); !ok {
 				return withCode(codeMalformedRow, fmt.Errorf("invalid member name %q", truncateText(string(key), 40)))
 			}
 		}
@@ -128,7 +129,7 @@ func decodeValue(col string, t schema.Type, raw json.RawMessage) (any, error) {
 		text := string(raw)
 		if len(raw) > 0 && raw[0] == '"' {
 			var ok bool
-			if text, ok = stringValue(raw); !ok {
+			if text, ok = jsonscan.StringValue(raw); !ok {
 				return nil, fieldErr(col, raw, t.String())
 			}
 		}
@@ -179,7 +180,7 @@ func decodeValue(col string, t schema.Type, raw json.RawMessage) (any, error) {
 				}
 				return buf.String(), nil
 			}
-			s, ok := stringValue(raw)
+			s, ok := jsonscan.StringValue(raw)
 			if !ok && !utf8.Valid(raw) {
 				return nil, codedFieldErr(codeInvalidUTF8, col, raw, "a valid UTF-8 string")
 			}
@@ -323,7 +324,7 @@ func plainDecimal(s string) bool {
 }
 
 func unquote(raw []byte) (string, error) {
-	s, ok := stringValue(raw)
+	s, ok := jsonscan.StringValue(raw)
 	if !ok {
 		return "", errors.New("not a valid JSON string")
 	}

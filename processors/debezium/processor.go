@@ -10,6 +10,7 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
+	dbz "github.com/ledgerflow/ledgerflow/debezium"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
@@ -220,7 +221,7 @@ When the processor replaces a message's body it first stores the exact original 
 			service.NewStringField(fAddFieldsPrefix).Description("Prefix of add_fields columns.").Default("__").Advanced(),
 			service.NewIntField(fMaxMessageBytes).
 				Description("The maximum event size in bytes: a message body larger than this fails with reason `event_too_large` before any of it is decoded (a row that large cannot be a real change of a bank table, and decoding it costs memory). The default is 16 MiB.").
-				Default(DefaultMaxEventBytes).Advanced(),
+				Default(dbz.DefaultMaxEventBytes).Advanced(),
 			service.NewStringField(fAssumeTimeZone).
 				Description("The IANA time zone (e.g. `Europe/Berlin`, `UTC`) in which to read ISO-8601 DATETIME/TIMESTAMP strings that carry no zone, when schemas are disabled. Empty (the default) refuses them with `invalid_value`: a time without a zone is not an instant, and guessing one moves transactions in time. A local time that falls into a daylight-saving gap or overlap in the zone is refused too. Strings with `Z` or an offset and epoch numbers are always accepted.").
 				Examples("Europe/Berlin", "UTC").Default("").Advanced(),
@@ -248,15 +249,15 @@ func init() {
 }
 
 type processor struct {
-	u       *Unwrapper
+	u       *dbz.Unwrapper
 	errs    *service.MetricCounter
 	dropped *service.MetricCounter
 }
 
 // optionsFromConfig reads the parsed config, applying the Debezium alias fields. An alias
 // that contradicts an explicitly set field of ours fails, rather than one silently winning.
-func optionsFromConfig(conf *service.ParsedConfig) (Options, error) {
-	o := DefaultOptions()
+func optionsFromConfig(conf *service.ParsedConfig) (dbz.Options, error) {
+	o := dbz.DefaultOptions()
 	var err error
 	var files []string
 	if conf.Contains(fSchemaFile) {
@@ -296,7 +297,7 @@ func optionsFromConfig(conf *service.ParsedConfig) (Options, error) {
 		return o, err
 	}
 	for _, k := range kinds {
-		o.DropKinds = append(o.DropKinds, Kind(k))
+		o.DropKinds = append(o.DropKinds, dbz.Kind(k))
 	}
 	if o.IncludeBefore, err = conf.FieldBool(fIncludeBefore); err != nil {
 		return o, err
@@ -374,7 +375,7 @@ type aliasValues struct {
 }
 
 // apply maps Debezium's ExtractNewRecordState option names onto ours.
-func (a aliasValues) apply(o *Options, deleteSet, tombSet bool) error {
+func (a aliasValues) apply(o *dbz.Options, deleteSet, tombSet bool) error {
 	set := func(field string, dst *string, explicit bool, v, from string) error {
 		if explicit && *dst != v {
 			return fmt.Errorf("%s %q contradicts %s %q; set only one of them", from, v, field, *dst)
@@ -437,7 +438,7 @@ func newProcessor(conf *service.ParsedConfig, res *service.Resources) (service.P
 	if err != nil {
 		return nil, err
 	}
-	u, err := New(o)
+	u, err := dbz.New(o)
 	if err != nil {
 		return nil, err
 	}
@@ -448,15 +449,15 @@ func newProcessor(conf *service.ParsedConfig, res *service.Resources) (service.P
 	}
 	// Every series exists from the start at 0, so a dashboard or an alert on rate() sees
 	// the first error of a kind instead of a series appearing out of nowhere.
-	for _, r := range AllReasons {
+	for _, r := range dbz.AllReasons {
 		p.errs.Incr(0, string(r))
 	}
 	return p, nil
 }
 
 // MetaFromMessage reads the kafka input's metadata keys.
-func MetaFromMessage(msg *service.Message) Meta {
-	var m Meta
+func MetaFromMessage(msg *service.Message) dbz.Meta {
+	var m dbz.Meta
 	m.Topic, m.HasTopic = msg.MetaGet("kafka_topic")
 	m.Partition, m.HasPartition = msg.MetaGet("kafka_partition")
 	m.Offset, m.HasOffset = msg.MetaGet("kafka_offset")
@@ -474,8 +475,8 @@ func (p *processor) Process(_ context.Context, msg *service.Message) (service.Me
 	}
 	res, err := p.u.Unwrap(body, MetaFromMessage(msg))
 	if err != nil {
-		reason := string(ReasonMalformedJSON)
-		var e *Error
+		reason := string(dbz.ReasonMalformedJSON)
+		var e *dbz.Error
 		if errors.As(err, &e) {
 			reason = string(e.Reason)
 		}

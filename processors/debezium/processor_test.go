@@ -12,6 +12,8 @@ import (
 	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	dbz "github.com/ledgerflow/ledgerflow/debezium"
 )
 
 // counters is a metrics exporter that remembers counter totals by "name{labels}".
@@ -200,7 +202,7 @@ func TestProcessorErrorsAreFlaggedAndCounted(t *testing.T) {
 	}
 	out, cs := runProcessor(t, "max_message_bytes: 1024", in)
 	require.Len(t, out, len(in), "errored messages must not be dropped")
-	wantReasons := []Reason{ReasonMalformedJSON, ReasonMissingPayload, ReasonUnknownOp, ReasonEventTooLarge, ReasonInvalidMeta}
+	wantReasons := []dbz.Reason{dbz.ReasonMalformedJSON, dbz.ReasonMissingPayload, dbz.ReasonUnknownOp, dbz.ReasonEventTooLarge, dbz.ReasonInvalidMeta}
 	for i := range wantReasons {
 		assert.Nil(t, out[i].raw, "an errored message keeps its body, which is the raw record: no debezium_raw")
 	}
@@ -231,7 +233,7 @@ func TestProcessorNonRowKinds(t *testing.T) {
 	}
 	out, cs := runProcessor(t, "tombstone_handling: keep", in)
 	require.Len(t, out, len(in))
-	kinds := []Kind{KindTombstone, KindHeartbeat, KindHeartbeat, KindTransaction, KindTruncate, KindMessage, KindSchemaChange, KindTombstone}
+	kinds := []dbz.Kind{dbz.KindTombstone, dbz.KindHeartbeat, dbz.KindHeartbeat, dbz.KindTransaction, dbz.KindTruncate, dbz.KindMessage, dbz.KindSchemaChange, dbz.KindTombstone}
 	for i, k := range kinds {
 		require.NoError(t, out[i].err)
 		assert.Equal(t, string(k), out[i].meta[MetaKind], "message %d", i)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ledgerflow/ledgerflow/processors/debezium"
+	"github.com/ledgerflow/ledgerflow/debezium"
 )
 
 // txRows returns transactions rows exactly as debezium_unwrap writes them (an insert, and an

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ledgerflow/ledgerflow/debezium/jsonscan"
 )
 
 // Engine applies a Plan to rows in the debezium_unwrap row format: a flat JSON object of
@@ -44,8 +46,8 @@ func NewEngine(plan *Plan, key []byte, onFallback func(column string)) (*Engine,
 // table than the contract's: a row of a table the policies were not written for must not
 // pass with its personal data in clear.
 func (e *Engine) Apply(body []byte) ([]byte, error) {
-	s := &scanner{b: body}
-	if s.peek() != '{' {
+	s := &jsonscan.Scanner{B: body}
+	if s.Peek() != '{' {
 		return nil, &Error{Reason: ReasonMalformedJSON, Got: describe(body), Expected: "a JSON object (a debezium_unwrap row)"}
 	}
 	out := make([]byte, 0, len(body)+len(e.plan.rules)*160+16)
@@ -55,8 +57,8 @@ func (e *Engine) Apply(body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.ws(); s.i != len(s.b) { // not peek: a NUL byte is data, not the end
-		return nil, &Error{Reason: ReasonMalformedJSON, Got: "data after the object at byte " + strconv.Itoa(s.i), Expected: "one JSON object"}
+	if s.WS(); s.I != len(s.B) { // not peek: a NUL byte is data, not the end
+		return nil, &Error{Reason: ReasonMalformedJSON, Got: "data after the object at byte " + strconv.Itoa(s.I), Expected: "one JSON object"}
 	}
 	return out, nil
 }
@@ -67,41 +69,41 @@ func malformed(at int) error {
 
 // object rewrites the object at the cursor into dst. top is true for the row itself and
 // false for `_before`.
-func (e *Engine) object(dst []byte, s *scanner, w *work, top bool) ([]byte, error) {
-	b := s.b
-	s.i++ // '{'
+func (e *Engine) object(dst []byte, s *jsonscan.Scanner, w *work, top bool) ([]byte, error) {
+	b := s.B
+	s.I++ // '{'
 	dst = append(dst, '{')
-	if s.peek() == '}' {
-		s.i++
+	if s.Peek() == '}' {
+		s.I++
 		return append(dst, '}'), nil
 	}
 	var scratch [256]byte
 	first := true
 	for {
-		if s.peek() != '"' {
-			return dst, malformed(s.i)
+		if s.Peek() != '"' {
+			return dst, malformed(s.I)
 		}
-		ks := s.i
-		ke, kesc, kascii, err := s.str()
+		ks := s.I
+		ke, kesc, kascii, err := s.Str()
 		if err != nil {
-			return dst, malformed(s.i)
+			return dst, malformed(s.I)
 		}
-		if s.peek() != ':' {
-			return dst, malformed(s.i)
+		if s.Peek() != ':' {
+			return dst, malformed(s.I)
 		}
-		s.i++
-		s.ws()
-		vs := s.i
+		s.I++
+		s.WS()
+		vs := s.I
 		name := b[ks+1 : ke-1]
 		if kesc {
-			name = decodeString(scratch[:0], name, true)
+			name = jsonscan.DecodeString(scratch[:0], name, true)
 		}
 		r := e.lookup(name, kascii)
 		switch {
 		case r != nil:
 			if r.policy == Drop {
-				if err := s.value(0); err != nil {
-					return dst, malformed(s.i)
+				if err := s.Value(0); err != nil {
+					return dst, malformed(s.I)
 				}
 				break
 			}
@@ -119,29 +121,29 @@ func (e *Engine) object(dst []byte, s *scanner, w *work, top bool) ([]byte, erro
 			}
 			first = false
 			dst = append(append(dst, b[ks:ke]...), ':')
-			switch s.peek() {
+			switch s.Peek() {
 			case '{':
 				if dst, err = e.object(dst, s, w, false); err != nil {
 					return dst, err
 				}
 			case 'n':
-				if s.literal("null") != nil {
-					return dst, malformed(s.i)
+				if s.Literal("null") != nil {
+					return dst, malformed(s.I)
 				}
 				dst = append(dst, "null"...)
 			default:
-				bs := s.i
-				if err := s.value(0); err != nil {
-					return dst, malformed(s.i)
+				bs := s.I
+				if err := s.Value(0); err != nil {
+					return dst, malformed(s.I)
 				}
-				return dst, &Error{Reason: ReasonMalformedJSON, Column: "_before", Got: describe(b[bs:s.i]), Expected: "the before image as an object, or null"}
+				return dst, &Error{Reason: ReasonMalformedJSON, Column: "_before", Got: describe(b[bs:s.I]), Expected: "the before image as an object, or null"}
 			}
 		default:
-			if err := s.value(0); err != nil {
-				return dst, malformed(s.i)
+			if err := s.Value(0); err != nil {
+				return dst, malformed(s.I)
 			}
 			if top && len(name) == 13 && name[0] == '_' && equalFold(name, "_source_table") {
-				if err := e.checkTable(b[vs:s.i]); err != nil {
+				if err := e.checkTable(b[vs:s.I]); err != nil {
 					return dst, err
 				}
 			}
@@ -149,29 +151,29 @@ func (e *Engine) object(dst []byte, s *scanner, w *work, top bool) ([]byte, erro
 				dst = append(dst, ',')
 			}
 			first = false
-			dst = append(dst, b[ks:s.i]...) // key, colon and value as written
+			dst = append(dst, b[ks:s.I]...) // key, colon and value as written
 		}
-		switch s.peek() {
+		switch s.Peek() {
 		case ',':
-			s.i++
+			s.I++
 		case '}':
-			s.i++
+			s.I++
 			return append(dst, '}'), nil
 		default:
-			return dst, malformed(s.i)
+			return dst, malformed(s.I)
 		}
 	}
 }
 
 // apply writes the protected form of the value at the cursor.
-func (e *Engine) apply(dst []byte, s *scanner, w *work, r *rule, top bool) ([]byte, error) {
-	b := s.b
-	vs := s.i
-	c := s.peek()
-	if err := s.value(0); err != nil {
-		return dst, malformed(s.i)
+func (e *Engine) apply(dst []byte, s *jsonscan.Scanner, w *work, r *rule, top bool) ([]byte, error) {
+	b := s.B
+	vs := s.I
+	c := s.Peek()
+	if err := s.Value(0); err != nil {
+		return dst, malformed(s.I)
 	}
-	raw := b[vs:s.i]
+	raw := b[vs:s.I]
 	if c == 'n' {
 		return append(dst, "null"...), nil
 	}
@@ -179,7 +181,7 @@ func (e *Engine) apply(dst []byte, s *scanner, w *work, r *rule, top bool) ([]by
 	switch c {
 	case '"':
 		// The scanner checked the string; its end is the closing quote.
-		text = decodeString(w.buf[:0], raw[1:len(raw)-1], bytes.IndexByte(raw, '\\') >= 0)
+		text = jsonscan.DecodeString(w.buf[:0], raw[1:len(raw)-1], bytes.IndexByte(raw, '\\') >= 0)
 		if cap(text) > cap(w.buf) && cap(text) <= 64<<10 {
 			w.buf = text[:0] // keep a grown buffer, within reason
 		}
@@ -265,7 +267,7 @@ func (e *Engine) checkTable(raw []byte) error {
 		return nil // null (no table) or not ours to judge
 	}
 	var scratch [128]byte
-	name := decodeString(scratch[:0], raw[1:len(raw)-1], bytes.IndexByte(raw, '\\') >= 0)
+	name := jsonscan.DecodeString(scratch[:0], raw[1:len(raw)-1], bytes.IndexByte(raw, '\\') >= 0)
 	last := bytes.LastIndexByte(name, '.')
 	ok := bytes.EqualFold(name[last+1:], e.table)
 	if ok && len(e.db) > 0 && last >= 0 {
@@ -288,12 +290,12 @@ func equalFold(name []byte, lit string) bool {
 
 // describe names a JSON value's type and size, never its content.
 func describe(raw []byte) string {
-	s := &scanner{b: raw}
-	switch s.peek() {
+	s := &jsonscan.Scanner{B: raw}
+	switch s.Peek() {
 	case '"':
 		n := 0
-		if end, esc, _, err := s.str(); err == nil {
-			n = utf8.RuneCount(decodeString(nil, raw[1:end-1], esc))
+		if end, esc, _, err := s.Str(); err == nil {
+			n = utf8.RuneCount(jsonscan.DecodeString(nil, raw[1:end-1], esc))
 		}
 		return "a string of " + strconv.Itoa(n) + " characters (value withheld: personal data)"
 	case '{':
@@ -307,7 +309,7 @@ func describe(raw []byte) string {
 	case 0:
 		return "nothing"
 	}
-	if c := s.b[s.i]; c == '-' || c >= '0' && c <= '9' {
+	if c := s.B[s.I]; c == '-' || c >= '0' && c <= '9' {
 		return "a JSON number (value withheld: personal data)"
 	}
 	return "something that is not JSON"

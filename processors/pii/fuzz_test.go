@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ledgerflow/ledgerflow/debezium/jsonscan"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
@@ -70,7 +71,7 @@ func FuzzApply(f *testing.F) {
 			if !errors.As(err, &pe) {
 				t.Fatalf("error %v is not a *pii.Error", err)
 			}
-			if pe.Reason == ReasonMalformedJSON && json.Valid(data) && isObject(data) && pe.Column != "_before" && depth(data) <= maxDepth {
+			if pe.Reason == ReasonMalformedJSON && json.Valid(data) && isObject(data) && pe.Column != "_before" && depth(data) <= jsonscan.MaxDepth {
 				t.Fatalf("valid object refused as malformed: %v", err)
 			}
 			return

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ledgerflow/ledgerflow/debezium/jsonscan"
 )
 
 // redacted replaces whatever a mask does not keep. It is fixed, so a mask never reveals a
@@ -39,7 +41,7 @@ func appendMask(dst []byte, kind maskKind, text []byte) (out []byte, shaped bool
 		}
 	case maskContact:
 		if at := bytes.LastIndexByte(text, '@'); at > 0 && at < len(text)-1 {
-			dst = appendEscaped(append(dst, `"***@`...), text[at+1:])
+			dst = jsonscan.AppendEscaped(append(dst, `"***@`...), text[at+1:])
 			return append(dst, '"'), true
 		}
 		if d, ok := phoneTail(text); ok {
@@ -56,7 +58,7 @@ func appendMask(dst []byte, kind maskKind, text []byte) (out []byte, shaped bool
 			if r == utf8.RuneError || !unicode.IsLetter(r) {
 				break
 			}
-			dst = appendEscaped(append(dst, '"'), text[i:i+n])
+			dst = jsonscan.AppendEscaped(append(dst, '"'), text[i:i+n])
 			return append(dst, `***"`...), true
 		}
 	case maskRedact:

@@ -1,4 +1,6 @@
-package dbzjson
+package debezium
+
+// These tests moved here from inputs/dbzjson with the contract-value encoder.
 
 import (
 	"encoding/json"
@@ -11,16 +13,16 @@ import (
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
-func accounts(t *testing.T) *Table {
+func accountsEncoder(t *testing.T) *Table {
 	t.Helper()
 	c, err := schemas.Load("accounts")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewTable("bank_server", c)
+	return Connector{Prefix: "bank_server", Name: "mysql", Checked: true}.ContractTable(c)
 }
 
-func dec(s string) schema.Decimal {
+func dec2(s string) schema.Decimal {
 	d, err := schema.ParseDecimal(s, 2)
 	if err != nil {
 		panic(err)
@@ -29,14 +31,14 @@ func dec(s string) schema.Decimal {
 }
 
 func TestEnvelopeAndKey(t *testing.T) {
-	tb := accounts(t)
+	tb := accountsEncoder(t)
 	if tb.Topic != "bank_server.bank.accounts" {
 		t.Fatalf("topic %q", tb.Topic)
 	}
 	ts := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
-	row := []any{int64(20), int64(7), "checking", "EUR", dec("1234567890123456.31"), nil, "active", true, ts, nil}
+	row := []any{int64(20), int64(7), "checking", "EUR", dec2("1234567890123456.31"), nil, "active", true, ts, nil}
 	src := Source{TsMs: 1714521601000, Snapshot: "false", ServerID: 1, File: "mysql-bin.000012", Pos: 77, Row: 3, Thread: 7}
-	v, err := tb.AppendEnvelope(nil, 'c', nil, row, &src, 1714521601234)
+	v, err := tb.AppendEnvelope(nil, 'c', nil, row, &src, 1714521601234*1_000_000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,17 +54,17 @@ func TestEnvelopeAndKey(t *testing.T) {
 	if err := json.Unmarshal(v, &any); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, v)
 	}
-	k, err := tb.AppendKey(nil, row)
+	k, _, err := tb.AppendKey(nil, row)
 	if err != nil || string(k) != `{"account_id":20}` {
 		t.Fatalf("key %s, %v", k, err)
 	}
 }
 
 func TestValuesThatDoNotFitAreRefused(t *testing.T) {
-	tb := accounts(t)
+	tb := accountsEncoder(t)
 	ts := time.Unix(0, 0).UTC()
 	base := func() []any {
-		return []any{int64(1), int64(1), "checking", "EUR", dec("1.00"), nil, "active", false, ts, nil}
+		return []any{int64(1), int64(1), "checking", "EUR", dec2("1.00"), nil, "active", false, ts, nil}
 	}
 	cases := []struct {
 		want string // the column the error must name

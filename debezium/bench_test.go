@@ -9,7 +9,7 @@ import (
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
-// go test -run '^$' -bench BenchmarkUnwrap -benchmem -cpu 1 ./processors/debezium/
+// go test -run '^$' -bench BenchmarkUnwrap -benchmem -cpu 1 ./debezium/
 func benchUnwrap(b *testing.B, withSchema bool, op string) {
 	o := DefaultOptions()
 	if !withSchema {

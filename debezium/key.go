@@ -3,6 +3,7 @@ package debezium
 import (
 	"unsafe"
 
+	"github.com/ledgerflow/ledgerflow/debezium/jsonscan"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
@@ -38,14 +39,14 @@ func (st *state) parseKey(key string) error {
 	k := &st.key
 	// The scanner only reads: no need to copy the metadata string per event.
 	k.raw = unsafe.Slice(unsafe.StringData(key), len(key))
-	s := &scanner{b: k.raw}
-	if s.peek() != '{' {
+	s := &scanner{Scanner: jsonscan.Scanner{B: k.raw}}
+	if s.Peek() != '{' {
 		k.err = keyErr("kafka_key", k.raw, `a Debezium key: a JSON object of the primary key's columns, e.g. {"id":1001}, optionally {"schema":…,"payload":{…}}`)
 		return nil
 	}
 	err := st.keyObject(s)
 	if err == nil && !s.atEnd() {
-		err = keyErr("kafka_key", s.b[s.i:], "nothing after the key's JSON object")
+		err = keyErr("kafka_key", s.B[s.I:], "nothing after the key's JSON object")
 	}
 	if err == nil && len(k.names) == 2 && (string(k.names[0]) == "schema" && string(k.names[1]) == "payload" ||
 		string(k.names[0]) == "payload" && string(k.names[1]) == "schema") {
@@ -54,8 +55,8 @@ func (st *state) parseKey(key string) error {
 			p = k.vals[1]
 		}
 		k.names, k.vals = k.names[:0], k.vals[:0]
-		ps := &scanner{b: k.raw[:p.e], i: p.a}
-		if ps.peek() != '{' {
+		ps := &scanner{Scanner: jsonscan.Scanner{B: k.raw[:p.e], I: p.a}}
+		if ps.Peek() != '{' {
 			err = keyErr("kafka_key.payload", k.raw[p.a:p.e], "the key's payload: a JSON object of the primary key's columns")
 		} else {
 			err = st.keyObject(ps)
@@ -79,7 +80,7 @@ func (st *state) parseKey(key string) error {
 // keyObject reads one key object's members into st.key.
 func (st *state) keyObject(s *scanner) error {
 	k := &st.key
-	start := s.i
+	start := s.I
 	empty, err := s.objectStart()
 	if err != nil {
 		return err
@@ -99,7 +100,7 @@ func (st *state) keyObject(s *scanner) error {
 			return keyErr("kafka_key."+string(name), name, "each key column once")
 		}
 		if len(k.names) == maxKeyFields {
-			return keyErr("kafka_key", k.raw[start:s.i], "at most "+itoa(maxKeyFields)+" key columns")
+			return keyErr("kafka_key", k.raw[start:s.I], "at most "+itoa(maxKeyFields)+" key columns")
 		}
 		va, ve, err := s.skip()
 		if err != nil {
@@ -155,7 +156,7 @@ func (st *state) renderKeyValue(rt *rowType, j int) ([]byte, error) {
 			c = &rt.cols[i]
 		}
 	}
-	s := &scanner{b: k.raw[:k.vals[j].e], i: k.vals[j].a}
+	s := &scanner{Scanner: jsonscan.Scanner{B: k.raw[:k.vals[j].e], I: k.vals[j].a}}
 	img := st.img
 	st.img = "kafka_key"
 	out, err := st.appendValue(st.keyBuf[:0], s, c, k.names[j])

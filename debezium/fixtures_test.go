@@ -122,3 +122,10 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+// upd301 is the update event of Debezium 3.0.1's MySQL tutorial (inventory.customers).
+const upd301 = `{"before":{"id":1001,"first_name":"Sally","last_name":"Thomas","email":"sally.thomas@acme.com"},"after":{"id":1001,"first_name":"Sarah","last_name":"Thomas","email":"sally.thomas@acme.com"},"source":{"version":"3.0.1.Final","connector":"mysql","name":"wasm","ts_ms":1731327659000,"snapshot":"false","db":"inventory","sequence":null,"ts_us":1731327659000000,"ts_ns":1731327659000000000,"table":"customers","server_id":223344,"gtid":null,"file":"mysql-bin.000003","pos":1041,"row":0,"thread":102,"query":null},"transaction":null,"op":"u","ts_ms":1731327659957,"ts_us":1731327659957757,"ts_ns":1731327659957757335}`
+
+func deleteEvent() string {
+	return `{"before":{"id":7,"name":"x"},"after":null,"source":{"db":"d","table":"t","file":"b.000001","pos":9,"row":0,"ts_ms":0},"op":"d"}`
+}

@@ -1,4 +1,4 @@
-package pii
+package jsonscan
 
 import (
 	"encoding/binary"
@@ -20,7 +20,7 @@ func TestSpecialMatchesBytewise(t *testing.T) {
 				want = true
 			}
 		}
-		require.Equal(t, want, special(binary.LittleEndian.Uint64(b[:])), "%q", b[:])
+		require.Equal(t, want, Special(binary.LittleEndian.Uint64(b[:])), "%q", b[:])
 	}
 	for c := 0; c < 256; c++ {
 		for pos := 0; pos < 8; pos++ {
@@ -47,8 +47,8 @@ func TestStrAgreesWithEncodingJSON(t *testing.T) {
 			text := []byte("abcdefghijklmnopqrst")
 			text[pos] = byte(c)
 			doc := append(append([]byte(`"`), text...), `"`...)
-			s := &scanner{b: doc}
-			end, esc, ascii, err := s.str()
+			s := &Scanner{B: doc}
+			end, esc, ascii, err := s.Str()
 			if c == '"' {
 				assert.Equal(t, pos+2, end, "a quote at %d ends the string", pos)
 				continue
@@ -63,8 +63,8 @@ func TestStrAgreesWithEncodingJSON(t *testing.T) {
 		}
 	}
 	for _, in := range []string{`"\u00e9"`, `"\u0080"`, `"\u007f"`, `"\u0041"`, `"\n"`} {
-		s := &scanner{b: []byte(in)}
-		_, esc, ascii, err := s.str()
+		s := &Scanner{B: []byte(in)}
+		_, esc, ascii, err := s.Str()
 		require.NoError(t, err)
 		assert.True(t, esc)
 		assert.Equal(t, in == `"\u007f"` || in == `"\u0041"` || in == `"\n"`, ascii, in)

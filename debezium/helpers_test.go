@@ -1,6 +1,7 @@
 package debezium
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -21,4 +22,11 @@ func requireReason(t testing.TB, err error, r Reason) *Error {
 	require.True(t, errors.As(err, &e), "error %v is not an *Error", err)
 	require.Equal(t, r, e.Reason, "error: %v", err)
 	return e
+}
+
+func decodeObj(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(s), &m), "%s", s)
+	return m
 }

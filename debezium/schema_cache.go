@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ledgerflow/ledgerflow/debezium/jsonscan"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
@@ -107,19 +108,19 @@ func newSchemaCache() *schemaCache {
 // bytes of the topic's last schema (always an object), the schema value is those bytes.
 // An invalid schema returns its error (a fresh copy each time, so callers may annotate it).
 func (c *schemaCache) lookup(s *scanner, topic string) (*schemaEntry, error) {
-	s.ws()
+	s.WS()
 	c.mu.RLock()
 	e := c.last[topic]
 	c.mu.RUnlock()
-	if e != nil && bytes.HasPrefix(s.b[s.i:], e.raw) {
-		s.i += len(e.raw)
+	if e != nil && bytes.HasPrefix(s.B[s.I:], e.raw) {
+		s.I += len(e.raw)
 		return e, nil
 	}
 	a, z, err := s.skip()
 	if err != nil {
 		return nil, withField(err, "schema")
 	}
-	span := s.b[a:z]
+	span := s.B[a:z]
 	h := maphash.Bytes(c.seed, span)
 	c.mu.RLock()
 	e = c.byHash[h]
@@ -159,7 +160,7 @@ func parseSchemaEntry(span []byte) *schemaEntry {
 		}
 		return e
 	}
-	s := &scanner{b: e.raw}
+	s := &scanner{Scanner: jsonscan.Scanner{B: e.raw}}
 	cs, err := parseConnect(s, "schema", false)
 	if err != nil {
 		return fail(err)

@@ -1,6 +1,10 @@
 package debezium
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/ledgerflow/ledgerflow/debezium/jsonscan"
+)
 
 // withhold rewrites an error about the value at b[a:] of a column tagged pii (personal
 // data: names, contacts, identity numbers): the message goes into the dead-letter reason
@@ -21,9 +25,9 @@ func withhold(err error, b []byte, a int, tag string) error {
 // characters" (decoded characters), "a number of 7 characters", "an object of 14
 // characters". A value that is not valid JSON is described by its first byte only.
 func describeValue(b []byte, a int) string {
-	s := &scanner{b: b, i: a, lenient: true}
+	s := &scanner{Scanner: jsonscan.Scanner{B: b, I: a}, lenient: true}
 	var kind string
-	switch s.peek() {
+	switch s.Peek() {
 	case '"':
 		start, end, esc, err := s.str()
 		if err != nil {
@@ -45,11 +49,11 @@ func describeValue(b []byte, a int) string {
 	default:
 		return "a value that is not JSON"
 	}
-	start := s.i
+	start := s.I
 	if err := s.skipDepth(0); err != nil {
 		return "malformed JSON (" + kind + ")"
 	}
-	return kind + " of " + characters(s.i-start)
+	return kind + " of " + characters(s.I-start)
 }
 
 func characters(n int) string {

@@ -15,7 +15,7 @@ func (st *state) member(s *scanner, key []byte, bit uint64) error {
 			}
 			return nil
 		}
-		if s.peek() != '{' {
+		if s.Peek() != '{' {
 			return errAt(ReasonTypeMismatch, "payload."+string(key), s.valueText(), "an object (the row image) or null")
 		}
 		if !st.eagerInit {
@@ -35,7 +35,7 @@ func (st *state) member(s *scanner, key []byte, bit uint64) error {
 		}
 		return nil
 	case bOp:
-		if s.peek() != '"' {
+		if s.Peek() != '"' {
 			return errAt(ReasonUnknownOp, "payload.op", s.valueText(), "a string: c, u, d, r, t or m")
 		}
 		a, e, esc, err := s.str()
@@ -95,7 +95,7 @@ func (st *state) initEager() {
 // rewinds and reports false; the image is then typed later from its span, which produces
 // the authoritative error.
 func (st *state) convertEager(s *scanner, before bool) bool {
-	start := s.i
+	start := s.I
 	buf, unk, img, info := &st.bufAfter, &st.unkAfter, "after", &st.imgA
 	if before {
 		buf, unk, img, info = &st.bufBefore, &st.unkBefore, "before", &st.imgB
@@ -106,13 +106,13 @@ func (st *state) convertEager(s *scanner, before bool) bool {
 	st.img = ""
 	*buf = out
 	if err != nil {
-		s.i = start
+		s.I = start
 		return false
 	}
 	if before {
-		st.before, st.convB = span{start, s.i}, true
+		st.before, st.convB = span{start, s.I}, true
 	} else {
-		st.after, st.convA = span{start, s.i}, true
+		st.after, st.convA = span{start, s.I}, true
 	}
 	return true
 }
@@ -245,7 +245,7 @@ func (st *state) source(s *scanner) error {
 	if s.isNull() {
 		return nil
 	}
-	if s.peek() != '{' {
+	if s.Peek() != '{' {
 		return errAt(ReasonTypeMismatch, "payload.source", s.valueText(), "an object")
 	}
 	empty, err := s.objectStart()
@@ -269,7 +269,7 @@ func (st *state) source(s *scanner) error {
 		if err := once(&st.srcBits, &st.srcSet, bit, kb, "source."); err != nil {
 			return err
 		}
-		vstart := s.i
+		vstart := s.I
 		switch {
 		case id >= sfTsMs && id <= sfLsn:
 			if s.isNull() {
@@ -277,7 +277,7 @@ func (st *state) source(s *scanner) error {
 			}
 			v, txt, ok := st.readSourceInt(s)
 			if !ok {
-				s.i = vstart
+				s.I = vstart
 				if txt == nil {
 					txt = s.valueText()
 				}
@@ -301,7 +301,7 @@ func (st *state) source(s *scanner) error {
 			if s.isNull() {
 				break
 			}
-			if s.peek() != '"' {
+			if s.Peek() != '"' {
 				return errAt(ReasonInvalidSource, "source."+k, s.valueText(), "a string")
 			}
 			a, e, sesc, err := s.str()
@@ -326,7 +326,7 @@ func (st *state) source(s *scanner) error {
 				src.scn = v
 			}
 		case id == sfGtid:
-			if c := s.peek(); c != '"' && c != 'n' {
+			if c := s.Peek(); c != '"' && c != 'n' {
 				return errAt(ReasonInvalidSource, "source.gtid", s.valueText(), "a string or null")
 			}
 			a, e, err := s.skip()
@@ -335,7 +335,7 @@ func (st *state) source(s *scanner) error {
 			}
 			src.gtid = span{a, e}
 		case id == sfSnapshot:
-			switch s.peek() {
+			switch s.Peek() {
 			case '"', 't', 'f', 'n':
 			default:
 				return errAt(ReasonInvalidSource, "source.snapshot", s.valueText(), "a boolean, a string or null")
@@ -351,8 +351,8 @@ func (st *state) source(s *scanner) error {
 			}
 		}
 		if len(st.u.add) > 0 {
-			s.ws()
-			st.recordAdd(s, "source", k, skipSpace(st.b, vstart), s.i)
+			s.WS()
+			st.recordAdd(s, "source", k, skipSpace(st.b, vstart), s.I)
 		}
 		if more, err = s.next(); err != nil {
 			return withField(err, "payload.source")
@@ -364,7 +364,7 @@ func (st *state) source(s *scanner) error {
 // readSourceInt reads an integer source field, also accepting a quoted integer (Debezium
 // doc examples quote int64 envelope fields), escapes included.
 func (st *state) readSourceInt(s *scanner) (int64, []byte, bool) {
-	if s.peek() != '"' {
+	if s.Peek() != '"' {
 		return s.readInt(false)
 	}
 	a, e, esc, err := s.str()
@@ -393,7 +393,7 @@ func (st *state) transaction(s *scanner) error {
 		}
 		return nil
 	}
-	if s.peek() != '{' {
+	if s.Peek() != '{' {
 		return errAt(ReasonTypeMismatch, "payload.transaction", s.valueText(), "an object or null")
 	}
 	empty, err := s.objectStart()

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const conformanceDir = "../../../shared/conformance/debezium"
+const conformanceDir = "../../shared/conformance/debezium"
 
 func conformanceFiles(t *testing.T, pattern string) []string {
 	t.Helper()

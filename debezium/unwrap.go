@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ledgerflow/ledgerflow/debezium/jsonscan"
 	"github.com/ledgerflow/ledgerflow/schemas"
 )
 
@@ -418,7 +419,7 @@ func (u *Unwrapper) unwrap(body []byte, m Meta) (Result, error) {
 
 // isNull reports the JSON text null (whitespace around it allowed).
 func isNull(b []byte) bool {
-	s := scanner{b: b}
+	s := scanner{Scanner: jsonscan.Scanner{B: b}}
 	return s.isNull() && s.atEnd()
 }
 
@@ -526,8 +527,8 @@ func (st *state) untypedImages() error {
 
 func (st *state) envelope(m Meta) (Result, error) {
 	u := st.u
-	s := &scanner{b: st.b}
-	if s.peek() != '{' {
+	s := &scanner{Scanner: jsonscan.Scanner{B: st.b}}
+	if s.Peek() != '{' {
 		return Result{}, errAt(ReasonMalformedJSON, "message", st.b, "a JSON object (a Debezium JsonConverter value)")
 	}
 	empty, err := s.objectStart()
@@ -559,7 +560,7 @@ func (st *state) envelope(m Meta) (Result, error) {
 			if s.isNull() {
 				break
 			}
-			if s.peek() != '{' {
+			if s.Peek() != '{' {
 				return Result{}, errAt(ReasonSchemaInvalid, "schema", s.valueText(), "a Connect schema object or null")
 			}
 			if entry, err = u.cache.lookup(s, m.Topic); err != nil {
@@ -572,7 +573,7 @@ func (st *state) envelope(m Meta) (Result, error) {
 				payloadNull = true
 				break
 			}
-			if s.peek() != '{' {
+			if s.Peek() != '{' {
 				return Result{}, errAt(ReasonMissingPayload, "payload", s.valueText(), "an object or null")
 			}
 			pe, err := s.objectStart()

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"unicode/utf8"
+
+	"github.com/ledgerflow/ledgerflow/debezium/jsonscan"
 )
 
 // scanner walks JSON text in place. It never builds maps or interface values: callers ask
@@ -11,8 +13,10 @@ import (
 // on the hot path. Every method validates what it passes over, so text the unwrap copies
 // verbatim into its output is known to be valid JSON and valid UTF-8.
 type scanner struct {
-	b []byte
-	i int
+	// The cursor over B and the structural primitives (WS, Peek, the SWAR string test, hex
+	// digits) are the shared jsonscan scanner's; what is strict here (UTF-8, reason codes)
+	// is this type's.
+	jsonscan.Scanner
 	// lenient: validateJSON's mode. An encoding fault (invalid UTF-8, a lone surrogate) is
 	// recorded in encErr and scanning goes on, so that a syntax fault anywhere later still
 	// wins: text that is not JSON is malformed_json whatever else is wrong with it.
@@ -45,42 +49,19 @@ var strClass = func() (t [256]bool) {
 	return t
 }()
 
-func (s *scanner) ws() {
-	if s.i < len(s.b) && s.b[s.i] > ' ' {
-		return
-	}
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-// peek returns the next non-space byte, or 0 at the end.
-func (s *scanner) peek() byte {
-	s.ws()
-	if s.i >= len(s.b) {
-		return 0
-	}
-	return s.b[s.i]
-}
-
 func (s *scanner) expect(c byte) error {
-	if s.peek() != c {
+	if s.Peek() != c {
 		return s.syntax("'" + string(c) + "'")
 	}
-	s.i++
+	s.I++
 	return nil
 }
 
 // atEnd reports whether only whitespace is left. (peek returns 0 at the end, but also for
 // a NUL byte, which is garbage, not the end.)
 func (s *scanner) atEnd() bool {
-	s.ws()
-	return s.i >= len(s.b)
+	s.WS()
+	return s.I >= len(s.B)
 }
 
 func (s *scanner) surrogate(esc []byte) *Error {
@@ -93,8 +74,8 @@ func (s *scanner) surrogate(esc []byte) *Error {
 // an operator needs.
 func (s *scanner) syntax(expected string) error {
 	n := 20
-	if s.i < len(s.b) {
-		if j := bytes.IndexByte(s.b[s.i+1:min(s.i+n, len(s.b))], '"'); j >= 0 {
+	if s.I < len(s.B) {
+		if j := bytes.IndexByte(s.B[s.I+1:min(s.I+n, len(s.B))], '"'); j >= 0 {
 			n = j + 1
 		}
 	}
@@ -105,43 +86,43 @@ func (s *scanner) syntax(expected string) error {
 // inside a string quote only the bad escape or byte, not the text around it).
 func (s *scanner) syntaxN(expected string, n int) error {
 	got := "end of input"
-	if s.i < len(s.b) {
-		got = string(s.b[s.i:min(s.i+n, len(s.b))])
+	if s.I < len(s.B) {
+		got = string(s.B[s.I:min(s.I+n, len(s.B))])
 	}
-	return &Error{Reason: ReasonMalformedJSON, Field: "", Value: got, Expected: expected + " at byte " + itoa(s.i)}
+	return &Error{Reason: ReasonMalformedJSON, Field: "", Value: got, Expected: expected + " at byte " + itoa(s.I)}
 }
 
 // str reads a string token; the cursor must be on its opening quote. It returns the span of
 // the raw contents (between the quotes) and whether it holds escapes.
 func (s *scanner) str() (start, end int, esc bool, err error) {
-	if s.peek() != '"' {
+	if s.Peek() != '"' {
 		return 0, 0, false, s.syntax("a string")
 	}
-	s.i++
-	start = s.i
-	b := s.b
+	s.I++
+	start = s.I
+	b := s.B
 	ascii := true
-	for s.i < len(b) {
+	for s.I < len(b) {
 		// Eight bytes at a time while none is special (quote, backslash, control, non-ASCII).
-		for s.i+8 <= len(b) {
-			x := binary.LittleEndian.Uint64(b[s.i:])
-			if hasSpecial(x) {
+		for s.I+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[s.I:])
+			if jsonscan.Special(x) {
 				break
 			}
-			s.i += 8
+			s.I += 8
 		}
-		if s.i >= len(b) {
+		if s.I >= len(b) {
 			break
 		}
-		c := b[s.i]
+		c := b[s.I]
 		if !strClass[c] {
-			s.i++
+			s.I++
 			continue
 		}
 		switch {
 		case c == '"':
-			end = s.i
-			s.i++
+			end = s.I
+			s.I++
 			if !ascii && !utf8.Valid(b[start:end]) {
 				if err := s.encoding(&Error{Reason: ReasonInvalidUTF8, Value: string(b[start:end]), Expected: "valid UTF-8 text"}); err != nil {
 					return 0, 0, false, err
@@ -150,40 +131,40 @@ func (s *scanner) str() (start, end int, esc bool, err error) {
 			return start, end, esc, nil
 		case c == '\\':
 			esc = true
-			if s.i+1 >= len(b) {
+			if s.I+1 >= len(b) {
 				return 0, 0, false, s.syntaxN("an escape sequence", 1)
 			}
-			switch b[s.i+1] {
+			switch b[s.I+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i += 2
+				s.I += 2
 			case 'u':
-				if s.i+6 > len(b) || !isHex4(b[s.i+2:s.i+6]) {
+				if s.I+6 > len(b) || !jsonscan.IsHex4(b[s.I+2:s.I+6]) {
 					return 0, 0, false, s.syntaxN(`\uXXXX`, 6)
 				}
 				// A UTF-16 surrogate is only text as a high+low pair; alone it decodes to
 				// nothing (Go would silently substitute U+FFFD).
-				switch r := hexVal(b[s.i+2 : s.i+6]); {
+				switch r := jsonscan.Hex4(b[s.I+2 : s.I+6]); {
 				case r >= 0xD800 && r < 0xDC00:
-					if s.i+12 > len(b) || b[s.i+6] != '\\' || b[s.i+7] != 'u' || !isHex4(b[s.i+8:s.i+12]) {
-						if err := s.encoding(s.surrogate(b[s.i : s.i+6])); err != nil {
+					if s.I+12 > len(b) || b[s.I+6] != '\\' || b[s.I+7] != 'u' || !jsonscan.IsHex4(b[s.I+8:s.I+12]) {
+						if err := s.encoding(s.surrogate(b[s.I : s.I+6])); err != nil {
 							return 0, 0, false, err
 						}
-						s.i += 6 // lenient: the escape is well-formed JSON
+						s.I += 6 // lenient: the escape is well-formed JSON
 						continue
 					}
-					if r2 := hexVal(b[s.i+8 : s.i+12]); r2 < 0xDC00 || r2 >= 0xE000 {
-						if err := s.encoding(s.surrogate(b[s.i : s.i+12])); err != nil {
+					if r2 := jsonscan.Hex4(b[s.I+8 : s.I+12]); r2 < 0xDC00 || r2 >= 0xE000 {
+						if err := s.encoding(s.surrogate(b[s.I : s.I+12])); err != nil {
 							return 0, 0, false, err
 						}
 					}
-					s.i += 12
+					s.I += 12
 				case r >= 0xDC00 && r < 0xE000:
-					if err := s.encoding(s.surrogate(b[s.i : s.i+6])); err != nil {
+					if err := s.encoding(s.surrogate(b[s.I : s.I+6])); err != nil {
 						return 0, 0, false, err
 					}
-					s.i += 6
+					s.I += 6
 				default:
-					s.i += 6
+					s.I += 6
 				}
 			default:
 				return 0, 0, false, s.syntaxN("a valid escape sequence", 2)
@@ -192,35 +173,20 @@ func (s *scanner) str() (start, end int, esc bool, err error) {
 			return 0, 0, false, s.syntaxN("no raw control character in a string", 1)
 		default:
 			ascii = false
-			s.i++
+			s.I++
 		}
 	}
 	return 0, 0, false, s.syntax(`closing '"'`)
 }
 
-const (
-	lo7 = 0x0101010101010101
-	hi7 = 0x8080808080808080
-)
-
-// hasSpecial reports whether any byte of x is '"', '\\', < 0x20 or >= 0x80 (SWAR).
-func hasSpecial(x uint64) bool {
-	quote := x ^ (lo7 * '"')
-	bslash := x ^ (lo7 * '\\')
-	zq := (quote - lo7) &^ quote
-	zb := (bslash - lo7) &^ bslash
-	ctl := (x - lo7*0x20) &^ x
-	return (zq|zb|ctl|x)&hi7 != 0
-}
-
 // skipObjectFast finds the end of the object or array starting at the cursor without
 // validating it; used for row images, which are fully validated when they are typed.
 func (s *scanner) skipObjectFast() (start, end int, err error) {
-	s.ws()
-	b := s.b
-	start = s.i
+	s.WS()
+	b := s.B
+	start = s.I
 	depth := 0
-	i := s.i
+	i := s.I
 	for i < len(b) {
 		switch b[i] {
 		case '"':
@@ -228,7 +194,7 @@ func (s *scanner) skipObjectFast() (start, end int, err error) {
 			for {
 				j := bytes.IndexByte(b[i:], '"')
 				if j < 0 {
-					s.i = len(b)
+					s.I = len(b)
 					return start, 0, s.syntax(`closing '"'`)
 				}
 				i += j
@@ -247,31 +213,22 @@ func (s *scanner) skipObjectFast() (start, end int, err error) {
 		case '}', ']':
 			depth--
 			if depth == 0 {
-				s.i = i + 1
-				return start, s.i, nil
+				s.I = i + 1
+				return start, s.I, nil
 			}
 		}
 		i++
 	}
-	s.i = i
+	s.I = i
 	return start, 0, s.syntax("the end of the object")
-}
-
-func isHex4(b []byte) bool {
-	for _, c := range b {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-			return false
-		}
-	}
-	return true
 }
 
 // num reads a number token per the JSON grammar and returns its span.
 func (s *scanner) num() (start, end int, err error) {
-	s.ws()
-	b := s.b
-	start = s.i
-	i := s.i
+	s.WS()
+	b := s.B
+	start = s.I
+	i := s.I
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
@@ -283,7 +240,7 @@ func (s *scanner) num() (start, end int, err error) {
 			i++
 		}
 	default:
-		s.i = i
+		s.I = i
 		return 0, 0, s.syntax("a number")
 	}
 	if i < len(b) && b[i] == '.' {
@@ -293,7 +250,7 @@ func (s *scanner) num() (start, end int, err error) {
 			i++
 		}
 		if i == d {
-			s.i = i
+			s.I = i
 			return 0, 0, s.syntax("digits after '.'")
 		}
 	}
@@ -307,27 +264,27 @@ func (s *scanner) num() (start, end int, err error) {
 			i++
 		}
 		if i == d {
-			s.i = i
+			s.I = i
 			return 0, 0, s.syntax("exponent digits")
 		}
 	}
-	s.i = i
+	s.I = i
 	return start, i, nil
 }
 
 // lit consumes a literal such as true, false or null.
 func (s *scanner) lit(word string) error {
-	if len(s.b)-s.i < len(word) || string(s.b[s.i:s.i+len(word)]) != word {
+	if len(s.B)-s.I < len(word) || string(s.B[s.I:s.I+len(word)]) != word {
 		return s.syntax(word)
 	}
-	s.i += len(word)
+	s.I += len(word)
 	return nil
 }
 
 // isNull consumes a null literal if one is next.
 func (s *scanner) isNull() bool {
-	if s.peek() == 'n' && len(s.b)-s.i >= 4 && string(s.b[s.i:s.i+4]) == "null" {
-		s.i += 4
+	if s.Peek() == 'n' && len(s.B)-s.I >= 4 && string(s.B[s.I:s.I+4]) == "null" {
+		s.I += 4
 		return true
 	}
 	return false
@@ -354,7 +311,7 @@ func validateJSON(b []byte) *Error {
 // validateSpan checks the one JSON value that starts at offset a of b and ends at len(b);
 // depth is the nesting level it starts at (negative: levels that maxDepth does not count).
 func validateSpan(b []byte, a, depth int) *Error {
-	s := &scanner{b: b, i: a, lenient: true}
+	s := &scanner{Scanner: jsonscan.Scanner{B: b, I: a}, lenient: true}
 	err := s.skipDepth(depth)
 	if err == nil && !s.atEnd() {
 		err = s.syntax("end of input after the JSON value (only whitespace may follow)")
@@ -370,24 +327,24 @@ func validateSpan(b []byte, a, depth int) *Error {
 
 // skip passes over one value, validating it, and returns its span.
 func (s *scanner) skip() (start, end int, err error) {
-	s.ws()
-	start = s.i
+	s.WS()
+	start = s.I
 	err = s.skipDepth(0)
-	return start, s.i, err
+	return start, s.I, err
 }
 
 func (s *scanner) skipDepth(depth int) error {
 	if depth > maxDepth {
 		return s.syntax("nesting at most 512 levels deep")
 	}
-	switch s.peek() {
+	switch s.Peek() {
 	case '"':
 		_, _, _, err := s.str()
 		return err
 	case '{':
-		s.i++
-		if s.peek() == '}' {
-			s.i++
+		s.I++
+		if s.Peek() == '}' {
+			s.I++
 			return nil
 		}
 		for {
@@ -400,31 +357,31 @@ func (s *scanner) skipDepth(depth int) error {
 			if err := s.skipDepth(depth + 1); err != nil {
 				return err
 			}
-			switch s.peek() {
+			switch s.Peek() {
 			case ',':
-				s.i++
+				s.I++
 			case '}':
-				s.i++
+				s.I++
 				return nil
 			default:
 				return s.syntax("',' or '}'")
 			}
 		}
 	case '[':
-		s.i++
-		if s.peek() == ']' {
-			s.i++
+		s.I++
+		if s.Peek() == ']' {
+			s.I++
 			return nil
 		}
 		for {
 			if err := s.skipDepth(depth + 1); err != nil {
 				return err
 			}
-			switch s.peek() {
+			switch s.Peek() {
 			case ',':
-				s.i++
+				s.I++
 			case ']':
-				s.i++
+				s.I++
 				return nil
 			default:
 				return s.syntax("',' or ']'")
@@ -449,8 +406,8 @@ func (s *scanner) objectStart() (empty bool, err error) {
 	if err := s.expect('{'); err != nil {
 		return false, err
 	}
-	if s.peek() == '}' {
-		s.i++
+	if s.Peek() == '}' {
+		s.I++
 		return true, nil
 	}
 	return false, nil
@@ -468,12 +425,12 @@ func (s *scanner) key() (start, end int, esc bool, err error) {
 
 // next consumes the separator after a member and reports whether another member follows.
 func (s *scanner) next() (more bool, err error) {
-	switch s.peek() {
+	switch s.Peek() {
 	case ',':
-		s.i++
+		s.I++
 		return true, nil
 	case '}':
-		s.i++
+		s.I++
 		return false, nil
 	}
 	return false, s.syntax("',' or '}'")
@@ -501,11 +458,11 @@ func unquote(dst, raw []byte) []byte {
 		case 't':
 			dst = append(dst, '\t')
 		case 'u':
-			r := rune(hexVal(raw[i+1 : i+5]))
+			r := rune(jsonscan.Hex4(raw[i+1 : i+5]))
 			i += 4
 			// str() admits surrogates only as valid pairs.
 			if r >= 0xD800 && r < 0xDC00 && i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
-				r2 := rune(hexVal(raw[i+3 : i+7]))
+				r2 := rune(jsonscan.Hex4(raw[i+3 : i+7]))
 				if r2 >= 0xDC00 && r2 < 0xE000 {
 					r = (r-0xD800)<<10 + (r2 - 0xDC00) + 0x10000
 					i += 6
@@ -517,22 +474,6 @@ func unquote(dst, raw []byte) []byte {
 		}
 	}
 	return dst
-}
-
-func hexVal(b []byte) int {
-	v := 0
-	for _, c := range b {
-		v <<= 4
-		switch {
-		case c >= '0' && c <= '9':
-			v |= int(c - '0')
-		case c >= 'a' && c <= 'f':
-			v |= int(c-'a') + 10
-		default:
-			v |= int(c-'A') + 10
-		}
-	}
-	return v
 }
 
 func itoa(n int) string {

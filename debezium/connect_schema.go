@@ -49,7 +49,7 @@ var logicalBase = map[string]string{
 // "schema.fields[2]"). The caller has validated the JSON (skip), so nesting is bounded.
 func parseConnect(s *scanner, path string, inStruct bool) (connectField, error) {
 	var f connectField
-	if s.peek() != '{' {
+	if s.Peek() != '{' {
 		return f, errAt(ReasonSchemaInvalid, path, s.valueText(), "a Connect schema object")
 	}
 	empty, err := s.objectStart()
@@ -63,7 +63,7 @@ func parseConnect(s *scanner, path string, inStruct bool) (connectField, error) 
 		if err != nil {
 			return f, withField(err, path)
 		}
-		k := s.b[ka:ke]
+		k := s.B[ka:ke]
 		if esc {
 			k = unquote(nil, k)
 		}
@@ -97,7 +97,7 @@ func parseConnect(s *scanner, path string, inStruct bool) (connectField, error) 
 				return f, err
 			}
 		case "optional":
-			switch s.peek() {
+			switch s.Peek() {
 			case 't':
 				f.Optional = true
 				err = s.lit("true")
@@ -128,12 +128,12 @@ func parseConnect(s *scanner, path string, inStruct bool) (connectField, error) 
 			}
 		case "fields":
 			hasFields = true
-			if s.peek() != '[' {
+			if s.Peek() != '[' {
 				return f, errAt(ReasonSchemaInvalid, at, s.valueText(), "an array of field schemas")
 			}
-			s.i++
-			if s.peek() == ']' {
-				s.i++
+			s.I++
+			if s.Peek() == ']' {
+				s.I++
 				break
 			}
 			for n := 0; ; n++ {
@@ -142,8 +142,8 @@ func parseConnect(s *scanner, path string, inStruct bool) (connectField, error) 
 					return f, err
 				}
 				f.Fields = append(f.Fields, sub)
-				if s.peek() == ',' {
-					s.i++
+				if s.Peek() == ',' {
+					s.I++
 					continue
 				}
 				if err := s.expect(']'); err != nil {
@@ -225,7 +225,7 @@ func (f *connectField) validate(path string, hasType, hasField, hasFields, inStr
 }
 
 func schemaString(s *scanner, at string) (string, error) {
-	if s.peek() != '"' {
+	if s.Peek() != '"' {
 		return "", errAt(ReasonSchemaInvalid, at, s.valueText(), "a string")
 	}
 	a, e, esc, err := s.str()
@@ -233,14 +233,14 @@ func schemaString(s *scanner, at string) (string, error) {
 		return "", withField(err, at)
 	}
 	if esc {
-		return string(unquote(nil, s.b[a:e])), nil
+		return string(unquote(nil, s.B[a:e])), nil
 	}
-	return string(s.b[a:e]), nil
+	return string(s.B[a:e]), nil
 }
 
 // schemaParams reads a Connect "parameters" object, whose values are all strings.
 func schemaParams(s *scanner, at string) (map[string]string, error) {
-	if s.peek() != '{' {
+	if s.Peek() != '{' {
 		return nil, errAt(ReasonSchemaInvalid, at, s.valueText(), "an object of string parameters")
 	}
 	empty, err := s.objectStart()
@@ -253,9 +253,9 @@ func schemaParams(s *scanner, at string) (map[string]string, error) {
 		if err != nil {
 			return nil, withField(err, at)
 		}
-		k := string(s.b[ka:ke])
+		k := string(s.B[ka:ke])
 		if esc {
-			k = string(unquote(nil, s.b[ka:ke]))
+			k = string(unquote(nil, s.B[ka:ke]))
 		}
 		if _, dup := m[k]; dup {
 			return nil, errAt(ReasonDuplicateField, at+"."+k, []byte(k), "each key once in a JSON object")

@@ -37,21 +37,21 @@ func parseInt(b []byte) (int64, bool) {
 // readInt reads an integer value, also accepting a quoted integer when lenient (Debezium
 // doc examples quote int64 envelope fields).
 func (s *scanner) readInt(lenient bool) (int64, []byte, bool) {
-	switch c := s.peek(); {
+	switch c := s.Peek(); {
 	case c == '-' || c >= '0' && c <= '9':
 		a, e, err := s.num()
 		if err != nil {
 			return 0, nil, false
 		}
-		v, ok := parseInt(s.b[a:e])
-		return v, s.b[a:e], ok
+		v, ok := parseInt(s.B[a:e])
+		return v, s.B[a:e], ok
 	case c == '"' && lenient:
 		a, e, esc, err := s.str()
 		if err != nil || esc {
 			return 0, nil, false
 		}
-		v, ok := parseInt(s.b[a:e])
-		return v, s.b[a:e], ok
+		v, ok := parseInt(s.B[a:e])
+		return v, s.B[a:e], ok
 	}
 	return 0, nil, false
 }
@@ -60,13 +60,13 @@ func (s *scanner) readInt(lenient bool) (int64, []byte, bool) {
 func (s *scanner) valueText() []byte {
 	a, e, err := s.skip()
 	if err != nil {
-		end := s.i
-		if end > len(s.b) {
-			end = len(s.b)
+		end := s.I
+		if end > len(s.B) {
+			end = len(s.B)
 		}
-		return s.b[a:end]
+		return s.B[a:end]
 	}
-	return s.b[a:e]
+	return s.B[a:e]
 }
 
 // parseWideInt reads an integer token as sign and magnitude, up to 2^64-1 (BIGINT
@@ -112,17 +112,17 @@ func (st *state) appendValue(dst []byte, s *scanner, c *colType, field []byte) (
 	if c.pii == "" {
 		return st.typeValue(dst, s, c, field)
 	}
-	s.ws()
-	start := s.i
+	s.WS()
+	start := s.I
 	out, err := st.typeValue(dst, s, c, field)
 	if err != nil {
-		err = withhold(err, s.b, start, c.pii)
+		err = withhold(err, s.B, start, c.pii)
 	}
 	return out, err
 }
 
 func (st *state) typeValue(dst []byte, s *scanner, c *colType, field []byte) ([]byte, error) {
-	ch := s.peek()
+	ch := s.Peek()
 	if ch == 'n' {
 		if err := s.lit("null"); err != nil {
 			return dst, withField(err, st.fieldName(field))
@@ -133,13 +133,13 @@ func (st *state) typeValue(dst []byte, s *scanner, c *colType, field []byte) ([]
 		return append(dst, "null"...), nil
 	}
 	mismatch := func(start int) error {
-		s.i = start
+		s.I = start
 		return errAt(c.mismatch(), st.fieldName(field), s.valueText(), c.expect)
 	}
 	invalid := func(v []byte, expected string) error {
 		return errAt(ReasonInvalidValue, st.fieldName(field), v, expected)
 	}
-	start := s.i
+	start := s.I
 	switch c.kind {
 	case kRaw:
 		if c.rawOpen != 0 && ch != c.rawOpen && !(c.rawOpen == 'm' && (ch == '{' || ch == '[')) {
@@ -149,7 +149,7 @@ func (st *state) typeValue(dst []byte, s *scanner, c *colType, field []byte) ([]
 		if err != nil {
 			return dst, withField(err, st.fieldName(field))
 		}
-		return append(dst, s.b[a:e]...), nil
+		return append(dst, s.B[a:e]...), nil
 	case kBool:
 		if ch != 't' && ch != 'f' {
 			return dst, mismatch(start)
@@ -158,14 +158,14 @@ func (st *state) typeValue(dst []byte, s *scanner, c *colType, field []byte) ([]
 		if err != nil {
 			return dst, withField(err, st.fieldName(field))
 		}
-		return append(dst, s.b[a:e]...), nil
+		return append(dst, s.B[a:e]...), nil
 	case kBoolInt:
 		if ch == 't' || ch == 'f' {
 			a, e, err := s.skip()
 			if err != nil {
 				return dst, withField(err, st.fieldName(field))
 			}
-			return append(dst, s.b[a:e]...), nil
+			return append(dst, s.B[a:e]...), nil
 		}
 		if ch != '-' && (ch < '0' || ch > '9') {
 			return dst, mismatch(start)
@@ -186,7 +186,7 @@ func (st *state) typeValue(dst []byte, s *scanner, c *colType, field []byte) ([]
 		if err != nil {
 			return dst, withField(err, st.fieldName(field))
 		}
-		txt := s.b[a:e]
+		txt := s.B[a:e]
 		neg, mag, ok := parseWideInt(txt)
 		if !ok && !c.fromSchema && c.rule.HasValueCheck() && isIntegerText(txt) {
 			// An integer too long for 64 bits is out of every MySQL integer range.
@@ -219,7 +219,7 @@ func (st *state) typeValue(dst []byte, s *scanner, c *colType, field []byte) ([]
 		if err != nil {
 			return dst, withField(err, st.fieldName(field))
 		}
-		return append(dst, s.b[a:e]...), nil
+		return append(dst, s.B[a:e]...), nil
 	case kString, kBytes:
 		if ch != '"' {
 			return dst, mismatch(start)
@@ -229,16 +229,16 @@ func (st *state) typeValue(dst []byte, s *scanner, c *colType, field []byte) ([]
 			return dst, withField(err, st.fieldName(field))
 		}
 		if c.rule.HasValueCheck() {
-			text := s.b[a:e]
+			text := s.B[a:e]
 			if esc {
 				text = unquote(st.tmp[:0], text)
 				st.tmp = text[:0]
 			}
 			if code, exp := c.rule.CheckText(text); code != "" {
-				return dst, st.contract(code, exp, field, s.b[a:e])
+				return dst, st.contract(code, exp, field, s.B[a:e])
 			}
 		}
-		return append(dst, s.b[a-1:e+1]...), nil
+		return append(dst, s.B[a-1:e+1]...), nil
 	case kDecimal:
 		return st.appendDecimal(dst, s, c, field, ch, start)
 	case kVarDecimal:
@@ -278,7 +278,7 @@ func (st *state) typeValue(dst []byte, s *scanner, c *colType, field []byte) ([]
 			lim := int64(1000*3600) * (nsPerSec / c.unit)
 			if !ok || v <= -lim || v >= lim {
 				if !ok && txt == nil {
-					s.i = start
+					s.I = start
 					txt = s.valueText()
 				}
 				return dst, st.contract(schemas.RuleRange, "a time in -838:59:59 .. 838:59:59 for "+c.rule.Type, field, txt)
@@ -354,37 +354,37 @@ func (st *state) appendISO(dst []byte, s *scanner, c *colType, field []byte) ([]
 	if err != nil {
 		return dst, withField(err, st.fieldName(field))
 	}
-	raw := s.b[a:e]
+	raw := s.B[a:e]
 	if esc {
 		raw = unquote(st.tmp[:0], raw)
 		st.tmp = raw[:0]
 	}
 	sec, nanos, zoned, ok := parseISO(raw)
 	if !ok {
-		return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.b[a:e], c.expect+" (YYYY-MM-DDTHH:MM:SS[.fffffffff] then Z or ±HH:MM, years 0000..9999)")
+		return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.B[a:e], c.expect+" (YYYY-MM-DDTHH:MM:SS[.fffffffff] then Z or ±HH:MM, years 0000..9999)")
 	}
 	if !zoned {
 		if !c.iso || c.zone == nil {
 			if c.iso {
-				return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.b[a:e],
+				return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.B[a:e],
 					"an ISO-8601 time with a zone (Z or ±HH:MM); set assume_time_zone (e.g. Europe/Berlin) to read zone-less times in a zone")
 			}
-			return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.b[a:e], c.expect+" (with Z or ±HH:MM)")
+			return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.B[a:e], c.expect+" (with Z or ±HH:MM)")
 		}
 		if sec, ok = localToUTC(sec, c.zone); !ok {
-			return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.b[a:e],
+			return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.B[a:e],
 				"a local time that exists exactly once in "+c.zone.String()+" (this one falls in a daylight-saving gap or overlap); send it with its offset")
 		}
 	}
 	if c.rule.HasValueCheck() {
 		if code, exp := c.rule.CheckInstant(sec, nanos); code != "" {
-			return dst, st.contract(code, exp, field, s.b[a:e])
+			return dst, st.contract(code, exp, field, s.B[a:e])
 		}
 	}
 	dst = append(dst, '"')
 	dst, ok = appendTimestamp(dst, sec, nanos)
 	if !ok {
-		return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.b[a:e], c.expect+" in years 0000..9999")
+		return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.B[a:e], c.expect+" in years 0000..9999")
 	}
 	return append(dst, '"'), nil
 }
@@ -410,7 +410,7 @@ func (st *state) appendDecimal(dst []byte, s *scanner, c *colType, field []byte,
 	if c.fromSchema && !c.hasScale {
 		// A Connect Decimal schema without a (valid) scale: whatever the value, it was
 		// written with a scale nobody can know.
-		s.i = start
+		s.I = start
 		return dst, errAt(ReasonDecimalNoScale, st.fieldName(field), s.valueText(),
 			"a Connect Decimal schema with a \"scale\" parameter (the scale the producer encoded the value with; a contract's scale cannot stand in for it)")
 	}
@@ -420,7 +420,7 @@ func (st *state) appendDecimal(dst []byte, s *scanner, c *colType, field []byte,
 		if err != nil {
 			return dst, withField(err, st.fieldName(field))
 		}
-		txt = s.b[a:e]
+		txt = s.B[a:e]
 		raw := txt
 		if esc {
 			raw = unquote(nil, txt)
@@ -436,10 +436,10 @@ func (st *state) appendDecimal(dst []byte, s *scanner, c *colType, field []byte,
 		if err != nil {
 			return dst, withField(err, st.fieldName(field))
 		}
-		txt = s.b[a:e]
+		txt = s.B[a:e]
 		neg, digits, scale, problem = parseDecimalText(st.tmp[:0], txt, true)
 	default:
-		s.i = start
+		s.I = start
 		return dst, errAt(c.mismatch(), st.fieldName(field), s.valueText(), c.expect)
 	}
 	if problem != "" {
@@ -482,7 +482,7 @@ func (st *state) appendVarDecimal(dst []byte, s *scanner, c *colType, field []by
 		if err != nil {
 			return dst, withField(err, st.fieldName(field))
 		}
-		k := s.b[ka:ke]
+		k := s.B[ka:ke]
 		if esc {
 			k = unquote(nil, k)
 		}
@@ -493,7 +493,7 @@ func (st *state) appendVarDecimal(dst []byte, s *scanner, c *colType, field []by
 			}
 			v, _, ok := s.readInt(false)
 			if !ok || v < -maxDecimalDigits || v > maxDecimalDigits {
-				s.i = start
+				s.I = start
 				return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.valueText(), c.expect+" with scale -"+itoa(maxDecimalDigits)+".."+itoa(maxDecimalDigits))
 			}
 			scale, hasScale = int(v), true
@@ -505,7 +505,7 @@ func (st *state) appendVarDecimal(dst []byte, s *scanner, c *colType, field []by
 			if err != nil {
 				return dst, withField(err, st.fieldName(field))
 			}
-			val = s.b[a:e]
+			val = s.B[a:e]
 			if esc {
 				val = unquote(nil, val)
 			}
@@ -518,9 +518,9 @@ func (st *state) appendVarDecimal(dst []byte, s *scanner, c *colType, field []by
 			return dst, withField(err, st.fieldName(field))
 		}
 	}
-	end := s.i
+	end := s.I
 	if !hasScale || val == nil {
-		return dst, errAt(ReasonDecimalNoScale, st.fieldName(field), s.b[start:end], c.expect)
+		return dst, errAt(ReasonDecimalNoScale, st.fieldName(field), s.B[start:end], c.expect)
 	}
 	neg, digits, problem := decodeUnscaled(st.tmp[:0], val)
 	if problem != "" {
@@ -529,7 +529,7 @@ func (st *state) appendVarDecimal(dst []byte, s *scanner, c *colType, field []by
 	if c.rule.HasValueCheck() {
 		id, fd := decimalDigits(digits, scale)
 		if code, exp := c.rule.CheckDecimal(id, fd); code != "" {
-			return dst, st.contract(code, exp, field, s.b[start:end])
+			return dst, st.contract(code, exp, field, s.B[start:end])
 		}
 	}
 	target := c.target
@@ -539,7 +539,7 @@ func (st *state) appendVarDecimal(dst []byte, s *scanner, c *colType, field []by
 	dst = append(dst, '"')
 	dst, problem = appendScaled(dst, neg, digits, scale, target, c.precision)
 	if problem != "" {
-		return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.b[start:end], problem)
+		return dst, errAt(ReasonInvalidValue, st.fieldName(field), s.B[start:end], problem)
 	}
 	return append(dst, '"'), nil
 }

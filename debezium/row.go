@@ -3,6 +3,8 @@ package debezium
 import (
 	"bytes"
 	"strings"
+
+	"github.com/ledgerflow/ledgerflow/debezium/jsonscan"
 )
 
 // row renders a c/u/r/d event as the output row (see the package documentation).
@@ -171,18 +173,7 @@ func appendRawOrNull(dst, b []byte, p span) []byte {
 // appendJSONString writes s as a JSON string; s comes from validated input or metadata.
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			dst = append(dst, '\\', c)
-		case c < 0x20:
-			dst = append(dst, `\u00`...)
-			dst = append(dst, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
-		default:
-			dst = append(dst, c)
-		}
-	}
+	dst = jsonscan.AppendEscaped(dst, s)
 	return append(dst, '"')
 }
 
@@ -291,7 +282,7 @@ func appendPadded(dst []byte, v int64, width int) []byte {
 
 // appendImage types the members of a row image object into dst (without braces).
 func (st *state) appendImage(dst []byte, rt *rowType, img span, unknown *[]string, info *imageInfo) ([]byte, error) {
-	s := &scanner{b: st.b[:img.e], i: img.a}
+	s := &scanner{Scanner: jsonscan.Scanner{B: st.b[:img.e], I: img.a}}
 	return st.appendImageFrom(dst, rt, s, unknown, info)
 }
 

@@ -1,84 +1,103 @@
-package pii
+package jsonscan
 
 import (
 	"encoding/binary"
 	"errors"
+	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// The processor runs on every row, and a row has a few dozen members of which two or three
-// carry a policy. Decoding it into a map and encoding it again would cost far more than the
-// hashing, so a scanner walks the object once, copies untouched members byte for byte and
-// rewrites only the values a policy names.
+// MaxDepth bounds nesting in values the scanner skips (rows are flat, but a reader must not
+// overflow the stack on hostile input).
+const MaxDepth = 512
 
-var errSyntax = errors.New("malformed JSON")
+// ErrSyntax is what every syntax error matches (errors.Is).
+var ErrSyntax = errors.New("malformed JSON")
 
-// maxDepth bounds nesting in values the scanner skips (the unwrap's rows are flat, but the
-// processor must not overflow the stack on hostile input).
-const maxDepth = 512
-
-type scanner struct {
-	b []byte
-	i int
+// SyntaxError says what the scanner expected at byte Offset.
+type SyntaxError struct {
+	Offset   int
+	Expected string
 }
 
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
+func (e *SyntaxError) Error() string {
+	return "expected " + e.Expected + " at byte " + strconv.Itoa(e.Offset)
+}
+
+// Is makes a SyntaxError match ErrSyntax.
+func (e *SyntaxError) Is(target error) bool { return target == ErrSyntax }
+
+func fail(at int, expected string) error { return &SyntaxError{Offset: at, Expected: expected} }
+
+// Scanner walks JSON text in B from cursor I. It checks structure, escapes and control
+// characters, not UTF-8 (DecodeString repairs that on the values that are decoded at all,
+// as encoding/json does). On an error the cursor stays where the fault was found.
+type Scanner struct {
+	B []byte
+	I int
+}
+
+// WS skips white space.
+func (s *Scanner) WS() {
+	if s.I < len(s.B) && s.B[s.I] > ' ' {
+		return // the common case: no space between tokens
+	}
+	for s.I < len(s.B) {
+		switch s.B[s.I] {
 		case ' ', '\t', '\n', '\r':
-			s.i++
+			s.I++
 		default:
 			return
 		}
 	}
 }
 
-// peek returns the next byte after white space, or 0 at the end.
-func (s *scanner) peek() byte {
-	s.ws()
-	if s.i >= len(s.b) {
+// Peek returns the next byte after white space, or 0 at the end.
+func (s *Scanner) Peek() byte {
+	s.WS()
+	if s.I >= len(s.B) {
 		return 0
 	}
-	return s.b[s.i]
+	return s.B[s.I]
 }
 
-// str reads the string at the cursor (which must be on its opening quote) and returns the
+// Str reads the string at the cursor (which must be on its opening quote) and returns the
 // index just after its closing quote, whether it contains escapes and whether it is all
-// ASCII. It checks escapes and control characters, not UTF-8: decodeString repairs invalid
+// ASCII. It checks escapes and control characters, not UTF-8: DecodeString repairs invalid
 // UTF-8 the way encoding/json does, on the few values that are decoded at all.
-func (s *scanner) str() (end int, esc, ascii bool, err error) {
-	b := s.b
+func (s *Scanner) Str() (end int, esc, ascii bool, err error) {
+	b := s.B
 	ascii = true
-	j := s.i + 1
+	j := s.I + 1
 	for {
 		// Eight bytes at a time while none is a quote, a backslash, a control character or
 		// non-ASCII: most of a row is plain ASCII text.
 		for j+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[j:])
-			if special(x) {
+			if Special(x) {
 				break
 			}
 			j += 8
 		}
 		if j >= len(b) {
-			return 0, false, false, errSyntax
+			return 0, false, false, fail(j, "a closing quote")
 		}
 		switch c := b[j]; {
 		case c == '"':
-			s.i = j + 1
+			s.I = j + 1
 			return j + 1, esc, ascii, nil
 		case c == '\\':
 			esc = true
 			if j+1 >= len(b) {
-				return 0, false, false, errSyntax
+				return 0, false, false, fail(j, "an escape")
 			}
 			switch b[j+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				j += 2
 			case 'u':
 				if j+5 >= len(b) || !isHex(b[j+2]) || !isHex(b[j+3]) || !isHex(b[j+4]) || !isHex(b[j+5]) {
-					return 0, false, false, errSyntax
+					return 0, false, false, fail(j, `\u and four hex digits`)
 				}
 				// An escaped non-ASCII character is non-ASCII text.
 				if b[j+2] != '0' || b[j+3] != '0' || b[j+4] > '7' {
@@ -86,10 +105,10 @@ func (s *scanner) str() (end int, esc, ascii bool, err error) {
 				}
 				j += 6
 			default:
-				return 0, false, false, errSyntax
+				return 0, false, false, fail(j, "a valid escape")
 			}
 		case c < 0x20:
-			return 0, false, false, errSyntax
+			return 0, false, false, fail(j, "no control character in a string")
 		case c >= 0x80:
 			ascii = false
 			j++
@@ -99,84 +118,95 @@ func (s *scanner) str() (end int, esc, ascii bool, err error) {
 	}
 }
 
-// special reports whether one of the eight bytes of x is '"', '\\', below 0x20 or above 0x7f
+// Special reports whether one of the eight bytes of x is '"', '\\', below 0x20 or above 0x7f
 // (the classic SWAR "has a zero byte" test, applied to x^'"', x^'\\' and x-0x20).
-func special(x uint64) bool {
+func Special(x uint64) bool {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	q := x ^ (lo * '"')
 	bs := x ^ (lo * '\\')
 	return ((q-lo)&^q|(bs-lo)&^bs|(x-lo*0x20)|x)&hi != 0
 }
 
+// IsHex4 reports whether b holds only hex digits (the four of a \u escape).
+func IsHex4(b []byte) bool {
+	for _, c := range b {
+		if !isHex(c) {
+			return false
+		}
+	}
+	return true
+}
+
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
-// value skips the JSON value at the cursor.
-func (s *scanner) value(depth int) error {
-	if depth > maxDepth {
-		return errSyntax
+// Value skips the JSON value at the cursor.
+func (s *Scanner) Value(depth int) error {
+	if depth > MaxDepth {
+		return fail(s.I, "nesting of at most 512 levels")
 	}
-	switch s.peek() {
+	switch s.Peek() {
 	case '"':
-		_, _, _, err := s.str()
+		_, _, _, err := s.Str()
 		return err
 	case '{', '[':
 		closer := byte('}')
-		if s.b[s.i] == '[' {
+		if s.B[s.I] == '[' {
 			closer = ']'
 		}
-		s.i++
-		if s.peek() == closer {
-			s.i++
+		s.I++
+		if s.Peek() == closer {
+			s.I++
 			return nil
 		}
 		for {
 			if closer == '}' {
-				if s.peek() != '"' {
-					return errSyntax
+				if s.Peek() != '"' {
+					return fail(s.I, "a member name")
 				}
-				if _, _, _, err := s.str(); err != nil {
+				if _, _, _, err := s.Str(); err != nil {
 					return err
 				}
-				if s.peek() != ':' {
-					return errSyntax
+				if s.Peek() != ':' {
+					return fail(s.I, "':'")
 				}
-				s.i++
+				s.I++
 			}
-			if err := s.value(depth + 1); err != nil {
+			if err := s.Value(depth + 1); err != nil {
 				return err
 			}
-			switch s.peek() {
+			switch s.Peek() {
 			case ',':
-				s.i++
+				s.I++
 			case closer:
-				s.i++
+				s.I++
 				return nil
 			default:
-				return errSyntax
+				return fail(s.I, "',' or a closing bracket")
 			}
 		}
 	case 't':
-		return s.literal("true")
+		return s.Literal("true")
 	case 'f':
-		return s.literal("false")
+		return s.Literal("false")
 	case 'n':
-		return s.literal("null")
+		return s.Literal("null")
 	default:
 		return s.number()
 	}
 }
 
-func (s *scanner) literal(lit string) error {
-	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
-		return errSyntax
+// Literal skips lit (true, false or null).
+func (s *Scanner) Literal(lit string) error {
+	if len(s.B)-s.I < len(lit) || string(s.B[s.I:s.I+len(lit)]) != lit {
+		return fail(s.I, lit)
 	}
-	s.i += len(lit)
+	s.I += len(lit)
 	return nil
 }
 
 // number skips a JSON number (RFC 8259 grammar).
-func (s *scanner) number() error {
-	b, i := s.b, s.i
+func (s *Scanner) number() error {
+	b, i := s.B, s.I
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
@@ -188,7 +218,7 @@ func (s *scanner) number() error {
 			i++
 		}
 	default:
-		return errSyntax
+		return fail(i, "a JSON value")
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
@@ -197,7 +227,7 @@ func (s *scanner) number() error {
 			i++
 		}
 		if i == d {
-			return errSyntax
+			return fail(i, "digits after the decimal point")
 		}
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -210,18 +240,18 @@ func (s *scanner) number() error {
 			i++
 		}
 		if i == d {
-			return errSyntax
+			return fail(i, "exponent digits")
 		}
 	}
-	s.i = i
+	s.I = i
 	return nil
 }
 
-// decodeString returns the text of the JSON string contents raw (between the quotes, known
+// DecodeString returns the text of the JSON string contents raw (between the quotes, known
 // to be well formed), appending to dst when it must build it. Like encoding/json, it turns
 // invalid UTF-8 and unpaired surrogates into U+FFFD, so that the hash of a value is the
 // hash of the text any JSON reader sees.
-func decodeString(dst, raw []byte, esc bool) []byte {
+func DecodeString(dst, raw []byte, esc bool) []byte {
 	if !esc && utf8.Valid(raw) {
 		return raw
 	}
@@ -240,11 +270,11 @@ func decodeString(dst, raw []byte, esc bool) []byte {
 			case 't':
 				dst = append(dst, '\t')
 			case 'u':
-				r := hex4(raw[i+2 : i+6])
+				r := Hex4(raw[i+2 : i+6])
 				i += 6
 				if utf16.IsSurrogate(r) {
 					if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
-						if r2 := utf16.DecodeRune(r, hex4(raw[i+2:i+6])); r2 != utf8.RuneError {
+						if r2 := utf16.DecodeRune(r, Hex4(raw[i+2:i+6])); r2 != utf8.RuneError {
 							dst = utf8.AppendRune(dst, r2)
 							i += 6
 							continue
@@ -276,7 +306,8 @@ func decodeString(dst, raw []byte, esc bool) []byte {
 	return dst
 }
 
-func hex4(b []byte) rune {
+// Hex4 is the value of the four hex digits b[:4] (checked by the scanner).
+func Hex4(b []byte) rune {
 	var r rune
 	for _, c := range b[:4] {
 		switch {
@@ -292,9 +323,11 @@ func hex4(b []byte) rune {
 	return r
 }
 
-// appendEscaped writes text (valid UTF-8) as the contents of a JSON string.
-func appendEscaped(dst, text []byte) []byte {
-	for _, c := range text {
+// AppendEscaped writes text (valid UTF-8) as the contents of a JSON string: only '"', '\\'
+// and control characters are escaped, the latter as \u00XX.
+func AppendEscaped[T string | []byte](dst []byte, text T) []byte {
+	for i := 0; i < len(text); i++ {
+		c := text[i]
 		switch {
 		case c == '"' || c == '\\':
 			dst = append(dst, '\\', c)
