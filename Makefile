@@ -25,9 +25,10 @@ bench:
 
 # Fuzz targets whose input comes from outside the process: package and target name.
 FUZZ_TARGETS = \
-	./processors/debezium:FuzzUnwrap ./processors/debezium:FuzzConnectSchema \
-	./processors/debezium:FuzzKafkaKey ./processors/debezium:FuzzISOTimestamp \
-	./outputs/delta:FuzzEachMember ./outputs/delta:FuzzDecodedRowsAreWritable \
+	./debezium:FuzzUnwrap ./debezium:FuzzConnectSchema \
+	./debezium:FuzzKafkaKey ./debezium:FuzzISOTimestamp \
+	./debezium:FuzzEncodeDecodeRoundTrip ./debezium/jsonscan:FuzzEachMember \
+	./outputs/delta:FuzzDecodedRowsAreWritable ./processors/pii:FuzzApply \
 	./delta/parquetio:FuzzReadFile ./delta:FuzzParseCommit ./delta:FuzzReadCheckpoint \
 	./delta/schema:FuzzParseDecimal
 FUZZTIME ?= 30s
