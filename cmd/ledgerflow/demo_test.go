@@ -142,7 +142,7 @@ func TestResumeMessage(t *testing.T) {
 
 func TestDemoMemoryEnvKeepsTheUsers(t *testing.T) {
 	got := demoMemoryEnv(func(k string) (string, bool) { return "9", k == "GOGC" })
-	want := []string{"KAFKA_MAX_UNACKED_RECORDS=8192", "BATCH_COUNT=4096"}
+	want := []string{"KAFKA_MAX_UNACKED_RECORDS=8192", "BATCH_COUNT=4096", "GOMEMLIMIT=300MiB"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("got %v, want %v (the user's GOGC kept)", got, want)
 	}
