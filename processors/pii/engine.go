@@ -181,8 +181,12 @@ func (e *Engine) apply(dst []byte, s *jsonscan.Scanner, w *work, r *rule, top bo
 	switch c {
 	case '"':
 		// The scanner checked the string; its end is the closing quote.
-		text = jsonscan.DecodeString(w.buf[:0], raw[1:len(raw)-1], bytes.IndexByte(raw, '\\') >= 0)
-		if cap(text) > cap(w.buf) && cap(text) <= 64<<10 {
+		inner := raw[1 : len(raw)-1]
+		text = jsonscan.DecodeString(w.buf[:0], inner, bytes.IndexByte(raw, '\\') >= 0)
+		// A string without escapes comes back as the input itself: keeping that as the
+		// scratch buffer would let the next row's decoding write into this message.
+		decoded := len(text) > 0 && &text[0] != &inner[0]
+		if decoded && cap(text) > cap(w.buf) && cap(text) <= 64<<10 {
 			w.buf = text[:0] // keep a grown buffer, within reason
 		}
 	case '{', '[':

@@ -262,3 +262,21 @@ func TestApplyConcurrent(t *testing.T) {
 		t.Error(msg)
 	}
 }
+
+// A string without escapes is hashed straight from the input; the engine must not then keep
+// the input as its scratch buffer, or the next row's decoding writes into the earlier
+// message (found by FuzzApply in CI: "Apply modified its input").
+func TestApplyNeverWritesIntoAnEarlierInput(t *testing.T) {
+	e := engine(t, "customers", customerPolicies)
+	first := make([]byte, 0, 4096) // spare capacity, as a message body may have
+	first = append(first, `{"email":"ada@example.org","phone":"5551234"}`...)
+	firstCopy := string(first)
+	mustApply(t, e, string(first))
+	_, err := e.Apply(first)
+	require.NoError(t, err)
+	for range 3 {
+		mustApply(t, e, `{"email":"b\u0040example.org","phone":"\u0035\u0035\u0035"}`)
+	}
+	assert.Equal(t, firstCopy, string(first), "an earlier input was overwritten")
+	assert.Equal(t, firstCopy, string(first[:len(firstCopy)]))
+}
