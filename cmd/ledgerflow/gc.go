@@ -19,3 +19,25 @@ func tuneGC() {
 		debug.SetMemoryLimit(1 << 30)
 	}
 }
+
+// batchHeadroom is what a rebuild needs beyond its sort budget: the merge output's batches,
+// the files a merge rewrites and the diff's readers.
+const batchHeadroom = 192 << 20
+
+// tuneBatchGC sets the collector for a one-off batch job (rebuild), unless the user set GOGC
+// or GOMEMLIMIT: the default GOGC=100 instead of the pipelines' 400, which let the heap grow
+// to five times what is live, and a soft limit of the memory budget plus headroom, so that
+// the collector works harder rather than let RSS grow past what the user allowed. It is soft:
+// when more is live (a merge rewriting large files), the heap grows past it, with the
+// collector's CPU capped by the runtime.
+func tuneBatchGC(budget int64) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(100)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		if budget <= 0 {
+			budget = defaultMemoryBudget
+		}
+		debug.SetMemoryLimit(budget + batchHeadroom)
+	}
+}

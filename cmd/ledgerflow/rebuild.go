@@ -11,7 +11,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,6 +74,7 @@ Example:
 			if err != nil {
 				return cli.Exit("rebuild: --memory-budget "+err.Error(), 2)
 			}
+			tuneBatchGC(budget)
 			rb := &rebuild{file: c.String("config"), into: c.String("into"), label: c.String("output"),
 				bronze: c.String("bronze"), silver: c.String("silver"), examples: c.Int("examples"),
 				logLevel: c.String("log-level"), memoryBudget: budget, w: c.App.Writer}
@@ -178,7 +178,7 @@ func (rb *rebuild) run(ctx context.Context) (bool, error) {
 			key = append(key, c.Value)
 		}
 	}
-	d, err := diffTables(ctx, silverPath, into, key, rb.examples)
+	d, err := diffTables(ctx, silverPath, into, key, rb.examples, budget, filepath.Dir(into))
 	if err != nil {
 		return false, err
 	}
@@ -316,6 +316,7 @@ type rowConverter struct {
 	before           int      // index of _before, or -1
 	topic, part, off int
 	pos              int
+	buf              bytes.Buffer // reused: an event keeps an exact-size copy of its body
 }
 
 func newRowConverter(st *schema.StructType, contract *schemas.Table) (*rowConverter, error) {
@@ -361,7 +362,8 @@ func (c *rowConverter) event(r []any) (changeEvent, error) {
 	if c.pos >= 0 {
 		ev.pos, _ = r[c.pos].(string)
 	}
-	var b bytes.Buffer
+	b := &c.buf
+	b.Reset()
 	b.WriteByte('{')
 	first := true
 	for i, name := range c.names {
@@ -383,7 +385,7 @@ func (c *rowConverter) event(r []any) (changeEvent, error) {
 			b.WriteString(s)
 			continue
 		}
-		if err := writeCell(&b, r[i]); err != nil {
+		if err := writeCell(b, r[i]); err != nil {
 			return ev, fmt.Errorf("offset %s/%d/%d: column %s: %w", ev.topic, ev.partition, ev.offset, name, err)
 		}
 		if c.evolved[i] && r[i] != nil {
@@ -394,7 +396,9 @@ func (c *rowConverter) event(r []any) (changeEvent, error) {
 	ev.unknown = strings.TrimPrefix(ev.unknown, ",")
 	ev.unknownTypes = strings.TrimPrefix(ev.unknownTypes, ";")
 	b.WriteByte('}')
-	ev.body = b.Bytes()
+	// A copy of the length, not the buffer: a grown buffer has up to twice the capacity,
+	// which the sort's memory budget (counting lengths) would not see.
+	ev.body = bytes.Clone(b.Bytes())
 	return ev, nil
 }
 
@@ -608,217 +612,10 @@ func countRows(ctx context.Context, path string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	rows, err := snap.Rows(ctx)
-	return len(rows), err
-}
-
-// ignoredInDiff says which columns a rebuild changes by design.
-func ignoredInDiff(name string) bool {
-	return name == "_ingested_at" || strings.HasPrefix(name, "_kafka_")
-}
-
-// tableDiff is the comparison of two tables by key.
-type tableDiff struct {
-	current, rebuilt                 string
-	currentVersion, rebuiltVersion   int64
-	key                              []string
-	onlyCurrentCols, onlyRebuiltCols []string
-	currentRows, rebuiltRows         int
-	onlyCurrent, onlyRebuilt, differ int
-	examples                         []string
-	currentPositions                 map[string]int64 // topic/partition → last offset the current table committed
-}
-
-func (d *tableDiff) equal() bool {
-	return len(d.onlyCurrentCols) == 0 && len(d.onlyRebuiltCols) == 0 && d.onlyCurrent == 0 && d.onlyRebuilt == 0 && d.differ == 0
-}
-
-// keyedTable is a table's rows by key, each row as its compared columns' canonical text.
-type keyedTable struct {
-	version int64
-	txns    map[string]int64
-	columns []string
-	rows    map[string][]map[string]any // key → rows (several for SCD type 2 or a broken key)
-}
-
-func readKeyed(ctx context.Context, path string, key []string) (*keyedTable, error) {
-	t := delta.OpenLocal(path)
-	if ok, err := t.Exists(ctx); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	} else if !ok {
-		return nil, fmt.Errorf("%s: no Delta table there", path)
-	}
-	snap, err := t.Snapshot(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	st, err := snap.Schema()
-	if err != nil {
-		return nil, err
-	}
-	kt := &keyedTable{version: snap.Version(), txns: snap.Txns(), rows: map[string][]map[string]any{}}
-	var keyIdx []int
-	for _, k := range key {
-		i := st.Index(k)
-		if i < 0 {
-			return nil, fmt.Errorf("%s: no key column %s", path, k)
-		}
-		keyIdx = append(keyIdx, i)
-	}
-	for _, f := range st.Fields {
-		kt.columns = append(kt.columns, f.Name)
-	}
-	err = snap.Scan(ctx, func(_ *delta.Add, rows [][]any) error {
-		for _, r := range rows {
-			kv := make([]any, len(keyIdx))
-			for j, i := range keyIdx {
-				kv[j] = jsonValue(r[i])
-			}
-			kb, _ := json.Marshal(kv)
-			row := make(map[string]any, len(r))
-			for i, f := range st.Fields {
-				row[f.Name] = r[i]
-			}
-			kt.rows[string(kb)] = append(kt.rows[string(kb)], row)
-		}
+	n := 0
+	err = snap.Scan(ctx, func(_ *delta.Add, rows [][]any) error { // a file at a time
+		n += len(rows)
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return kt, nil
-}
-
-// diffTables compares the rebuilt table with the current one by key. SCD type 2 tables
-// (with __start_at) are keyed by key and __start_at.
-func diffTables(ctx context.Context, current, rebuilt string, key []string, examples int) (*tableDiff, error) {
-	probe, err := readKeyed(ctx, rebuilt, key)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range probe.columns {
-		if c == "__start_at" {
-			key = append(append([]string{}, key...), c)
-			break
-		}
-	}
-	cur, err := readKeyed(ctx, current, key)
-	if err != nil {
-		return nil, err
-	}
-	reb, err := readKeyed(ctx, rebuilt, key)
-	if err != nil {
-		return nil, err
-	}
-	d := &tableDiff{current: current, rebuilt: rebuilt, currentVersion: cur.version, rebuiltVersion: reb.version, key: key,
-		currentPositions: partitionVersions(cur.txns)}
-	inCur, inReb := map[string]bool{}, map[string]bool{}
-	for _, c := range cur.columns {
-		inCur[c] = true
-	}
-	for _, c := range reb.columns {
-		inReb[c] = true
-	}
-	var compared []string
-	for _, c := range cur.columns {
-		switch {
-		case ignoredInDiff(c):
-		case !inReb[c]:
-			d.onlyCurrentCols = append(d.onlyCurrentCols, c)
-		default:
-			compared = append(compared, c)
-		}
-	}
-	for _, c := range reb.columns {
-		if !inCur[c] && !ignoredInDiff(c) {
-			d.onlyRebuiltCols = append(d.onlyRebuiltCols, c)
-		}
-	}
-	canon := func(row map[string]any) string {
-		vals := make([]any, len(compared))
-		for i, c := range compared {
-			vals[i] = jsonValue(row[c])
-		}
-		b, _ := json.Marshal(vals)
-		return string(b)
-	}
-	sortRows := func(rows []map[string]any) {
-		sort.Slice(rows, func(i, j int) bool { return canon(rows[i]) < canon(rows[j]) })
-	}
-	example := func(s string) {
-		if len(d.examples) < examples {
-			d.examples = append(d.examples, s)
-		}
-	}
-	keys := map[string]bool{}
-	for k, rows := range cur.rows {
-		keys[k] = true
-		d.currentRows += len(rows)
-	}
-	for k, rows := range reb.rows {
-		keys[k] = true
-		d.rebuiltRows += len(rows)
-	}
-	for _, k := range sortedKeys(keys) {
-		a, b := cur.rows[k], reb.rows[k]
-		sortRows(a)
-		sortRows(b)
-		for i := 0; i < max(len(a), len(b)); i++ {
-			switch {
-			case i >= len(b):
-				d.onlyCurrent++
-				example(fmt.Sprintf("%s: only in current", keyText(key, k)))
-			case i >= len(a):
-				d.onlyRebuilt++
-				example(fmt.Sprintf("%s: only in rebuilt", keyText(key, k)))
-			case canon(a[i]) != canon(b[i]):
-				d.differ++
-				var cols []string
-				for _, c := range compared {
-					if x, y := render(a[i][c]), render(b[i][c]); x != y || (a[i][c] == nil) != (b[i][c] == nil) {
-						cols = append(cols, fmt.Sprintf("%s: current %s, rebuilt %s", c, x, y))
-					}
-				}
-				example(fmt.Sprintf("%s: %s", keyText(key, k), strings.Join(cols, "; ")))
-			}
-		}
-	}
-	return d, nil
-}
-
-func keyText(key []string, k string) string {
-	var vals []any
-	_ = json.Unmarshal([]byte(k), &vals)
-	parts := make([]string, len(key))
-	for i, name := range key {
-		if i < len(vals) {
-			b, _ := json.Marshal(vals[i])
-			parts[i] = name + "=" + string(b)
-		}
-	}
-	return strings.Join(parts, " ")
-}
-
-func (d *tableDiff) print(w io.Writer) {
-	fmt.Fprintf(w, "current %s (version %d): %d rows; rebuilt %s (version %d): %d rows\n",
-		d.current, d.currentVersion, d.currentRows, d.rebuilt, d.rebuiltVersion, d.rebuiltRows)
-	fmt.Fprintf(w, "compared by key %s, ignoring _ingested_at and _kafka_*\n", strings.Join(d.key, ", "))
-	if len(d.onlyCurrentCols) > 0 {
-		fmt.Fprintf(w, "columns only in current: %s\n", strings.Join(d.onlyCurrentCols, ", "))
-	}
-	if len(d.onlyRebuiltCols) > 0 {
-		fmt.Fprintf(w, "columns only in rebuilt: %s\n", strings.Join(d.onlyRebuiltCols, ", "))
-	}
-	fmt.Fprintf(w, "rows only in current: %d\nrows only in rebuilt: %d\nrows that differ: %d\n", d.onlyCurrent, d.onlyRebuilt, d.differ)
-	if len(d.examples) > 0 {
-		fmt.Fprintf(w, "examples (%d of %d):\n", len(d.examples), d.onlyCurrent+d.onlyRebuilt+d.differ)
-		for _, e := range d.examples {
-			fmt.Fprintf(w, "  %s\n", e)
-		}
-	}
-	if d.equal() {
-		fmt.Fprintln(w, "result: equal")
-	} else {
-		fmt.Fprintln(w, "result: different")
-	}
+	return n, err
 }

@@ -126,11 +126,19 @@ func spillChangeLog(ctx context.Context, path string, contract *schemas.Table, b
 		}
 		return nil
 	})
+	if err == nil && len(cl.runs) > 0 && len(cl.mem) > 0 {
+		// Once anything was spilled, the last buffer goes to a run too: kept in memory it
+		// would hold up to the budget for the whole merge, beside the merge output's own work.
+		err = spill()
+	}
 	if err != nil {
 		cl.close()
 		return nil, nil, err
 	}
 	sortEvents(cl.mem)
+	if len(cl.mem) == 0 {
+		cl.mem = nil // the emptied buffer's array, too
+	}
 	return cl, snap, nil
 }
 

@@ -227,7 +227,7 @@ func TestDiffTables(t *testing.T) {
 		{int64(2), "b", nil, "60", "t2"},
 		{int64(1), "a", "111", "50", "t2"},
 	})
-	d, err := diffTables(ctx, cur, same, []string{"id"}, 10)
+	d, err := diffTables(ctx, cur, same, []string{"id"}, 10, 0, dir)
 	require.NoError(t, err)
 	assert.True(t, d.equal())
 	var out bytes.Buffer
@@ -242,7 +242,7 @@ func TestDiffTables(t *testing.T) {
 		{int64(4), nil, "444", "8", "t1"}, // the text NULL → a real null
 		{int64(5), "e", "555", "9", "t1"},
 	})
-	d, err = diffTables(ctx, cur, other, []string{"id"}, 10)
+	d, err = diffTables(ctx, cur, other, []string{"id"}, 10, 0, dir)
 	require.NoError(t, err)
 	assert.False(t, d.equal())
 	assert.Equal(t, [3]int{1, 1, 2}, [3]int{d.onlyCurrent, d.onlyRebuilt, d.differ})
@@ -259,15 +259,15 @@ func TestDiffTables(t *testing.T) {
 	writeTable(t, noPhone, []string{"id", "name", "_ingested_at"}, [][]any{
 		{int64(1), "a", "t"}, {int64(2), "b", "t"}, {int64(3), "c", "t"}, {int64(4), "NULL", "t"},
 	})
-	d, err = diffTables(ctx, cur, noPhone, []string{"id"}, 1)
+	d, err = diffTables(ctx, cur, noPhone, []string{"id"}, 1, 0, dir)
 	require.NoError(t, err)
 	assert.False(t, d.equal(), "a dropped column is a difference")
 	assert.Equal(t, []string{"phone"}, d.onlyCurrentCols, "_kafka_offset is ignored, phone is not")
 	assert.Zero(t, d.differ, "rows are compared on the columns both tables have")
 
-	_, err = diffTables(ctx, filepath.Join(dir, "absent"), same, []string{"id"}, 1)
+	_, err = diffTables(ctx, filepath.Join(dir, "absent"), same, []string{"id"}, 1, 0, dir)
 	assert.ErrorContains(t, err, "no Delta table there")
-	_, err = diffTables(ctx, cur, same, []string{"customer_id"}, 1)
+	_, err = diffTables(ctx, cur, same, []string{"customer_id"}, 1, 0, dir)
 	assert.ErrorContains(t, err, "no key column customer_id")
 }
 
