@@ -226,47 +226,18 @@ func (s *scanner) skipObjectFast() (start, end int, err error) {
 // num reads a number token per the JSON grammar and returns its span.
 func (s *scanner) num() (start, end int, err error) {
 	s.WS()
-	b := s.B
 	start = s.I
-	i := s.I
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-	default:
+	i, fault := jsonscan.NumberEnd(s.B, s.I)
+	switch fault {
+	case jsonscan.NumberNoInteger:
 		s.I = i
 		return 0, 0, s.syntax("a number")
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			s.I = i
-			return 0, 0, s.syntax("digits after '.'")
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			s.I = i
-			return 0, 0, s.syntax("exponent digits")
-		}
+	case jsonscan.NumberNoFraction:
+		s.I = i
+		return 0, 0, s.syntax("digits after '.'")
+	case jsonscan.NumberNoExponent:
+		s.I = i
+		return 0, 0, s.syntax("exponent digits")
 	}
 	s.I = i
 	return start, i, nil

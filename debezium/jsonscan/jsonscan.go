@@ -204,9 +204,20 @@ func (s *Scanner) Literal(lit string) error {
 	return nil
 }
 
-// number skips a JSON number (RFC 8259 grammar).
-func (s *Scanner) number() error {
-	b, i := s.B, s.I
+// NumberFault says which part of a JSON number is missing.
+type NumberFault int
+
+const (
+	NumberOK         NumberFault = iota
+	NumberNoInteger              // no digit where the number starts
+	NumberNoFraction             // '.' without digits after it
+	NumberNoExponent             // 'e' without exponent digits
+)
+
+// NumberEnd returns where the JSON number (RFC 8259 grammar) starting at b[i] ends, or, on a
+// fault, the offset of the fault and what is missing there. Every scanner of JSON numbers
+// here uses it, so they accept exactly the same numbers.
+func NumberEnd(b []byte, i int) (int, NumberFault) {
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
@@ -214,20 +225,14 @@ func (s *Scanner) number() error {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
+		i = digits(b, i)
 	default:
-		return fail(i, "a JSON value")
+		return i, NumberNoInteger
 	}
 	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return fail(i, "digits after the decimal point")
+		d := i + 1
+		if i = digits(b, d); i == d {
+			return i, NumberNoFraction
 		}
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -236,12 +241,30 @@ func (s *Scanner) number() error {
 			i++
 		}
 		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
+		if i = digits(b, d); i == d {
+			return i, NumberNoExponent
 		}
-		if i == d {
-			return fail(i, "exponent digits")
-		}
+	}
+	return i, NumberOK
+}
+
+func digits(b []byte, i int) int {
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// number skips a JSON number.
+func (s *Scanner) number() error {
+	i, fault := NumberEnd(s.B, s.I)
+	switch fault {
+	case NumberNoInteger:
+		return fail(i, "a JSON value")
+	case NumberNoFraction:
+		return fail(i, "digits after the decimal point")
+	case NumberNoExponent:
+		return fail(i, "exponent digits")
 	}
 	s.I = i
 	return nil
