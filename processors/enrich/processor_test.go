@@ -291,6 +291,11 @@ func TestConcurrentBatches(t *testing.T) {
 		accts.write("c", account(i, i, fmt.Sprintf("%d.00", i), "active"))
 	}
 	res, _ := enricher(t, "enrich_conc", fmt.Sprintf("lookups:\n  - { name: acct, table: %s/silver/accounts, key: account_id, columns: [status, balance, customer_id] }\npoll_interval: 1ms\nmax_wait: 0s\n", dir))
+	// Benthos v4.60.0 builds a lazy resource on its first access under a read lock, so two
+	// first accesses at once race inside Benthos (CI, -race). Build it here, once.
+	if _, err := tryProcess(res, "enrich_conc", service.NewMessage([]byte(tx(0, 1, 1, nil)))); err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	errs := make(chan error, 4)
